@@ -1,0 +1,66 @@
+"""fakeopenai: an in-process fake of the OpenAI API for tests.
+
+``OpenAI(api_key="test", http_client=fakeopenai.client())`` talks to a fake; ``fakeopenai.patch()``
+routes every client made inside it to one; the ``fake_openai`` pytest fixture does that per test.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._errors import APIError, Failure
+from ._fake import FakeOpenAI, Flavour, Rule, default_flavour, fake_of
+from ._patch import patch
+from ._reply import Reply, ToolCall
+from ._requests import RequestLog
+from ._script import Match
+from ._wire import Event, Request, Response
+from .transports import HttpxTransport
+
+if TYPE_CHECKING:
+    from ._httpx2 import Httpx2Transport
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIError",
+    "Event",
+    "Failure",
+    "FakeOpenAI",
+    "Flavour",
+    "Httpx2Transport",
+    "HttpxTransport",
+    "Match",
+    "Reply",
+    "Request",
+    "RequestLog",
+    "Response",
+    "Rule",
+    "ToolCall",
+    "async_client",
+    "client",
+    "default_flavour",
+    "fake_of",
+    "patch",
+]
+
+
+def client(fake: FakeOpenAI | None = None, flavour: Flavour | None = None, **kwargs: Any) -> Any:
+    """A sync HTTP client for ``OpenAI(http_client=...)`` answering from ``fake`` (a new one by default).
+
+    The fake is reachable as ``client.fake`` or ``fakeopenai.fake_of(openai_client)``.
+    """
+    return (fake or FakeOpenAI()).client(flavour, **kwargs)
+
+
+def async_client(fake: FakeOpenAI | None = None, flavour: Flavour | None = None, **kwargs: Any) -> Any:
+    """The async twin of :func:`client`, for ``AsyncOpenAI(http_client=...)``."""
+    return (fake or FakeOpenAI()).async_client(flavour, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Httpx2Transport":  # imports httpx2 only when asked for
+        from ._httpx2 import Httpx2Transport
+
+        return Httpx2Transport
+    raise AttributeError(f"module 'fakeopenai' has no attribute {name!r}")

@@ -1,0 +1,110 @@
+"""The sans-I/O core: a :class:`~fakeopenai._wire.Request` in, a :class:`~fakeopenai._wire.Response` out.
+
+It records the request, routes it to its endpoint and turns every error (scripted, validation, or a
+bug of ours) into an OpenAI-shaped answer. It never sleeps and never touches a socket.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ._errors import APIError
+from ._state import JSON, State
+from ._wire import Request, Response, dumps
+from .endpoints import chat
+
+__all__ = ["ROUTES", "Route", "handle", "normalize"]
+
+Handler = Callable[[State, Request], Response]
+
+# Clients reach the API as /v1/..., Azure as /openai/..., /openai/deployments/<name>/..., and
+# openai-python's own test suite at the root.
+_PREFIX = re.compile(r"^(?:/openai)?(?:/v1)?(?:/deployments/[^/]+)?(?=/)")
+
+
+def normalize(path: str) -> str:
+    """The API path without ``/v1``, ``/openai`` or an Azure deployment prefix."""
+    stripped = _PREFIX.sub("", path, count=1)
+    return stripped.rstrip("/") or "/"
+
+
+@dataclass(frozen=True)
+class Route:
+    """An endpoint: method, path (``{name}`` segments are parameters) and handler.
+
+    ``generates`` marks model-generation endpoints, the ones ``fake.reply()`` answers.
+    """
+
+    method: str
+    path: str
+    handler: Handler
+    generates: bool = False
+
+    def pattern(self) -> re.Pattern[str] | None:
+        if "{" not in self.path:
+            return None
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$")
+
+
+class _Table:
+    def __init__(self, routes: list[Route]) -> None:
+        self.exact = {(route.method, route.path): route for route in routes if "{" not in route.path}
+        self.patterns = [(route, route.pattern()) for route in routes if "{" in route.path]
+        self.paths = {route.path for route in routes}
+
+    def find(self, method: str, endpoint: str) -> tuple[Route | None, dict[str, str]]:
+        route = self.exact.get((method, endpoint))
+        if route is not None:
+            return route, {}
+        for candidate, pattern in self.patterns:
+            if candidate.method == method and pattern is not None:
+                found = pattern.match(endpoint)
+                if found:
+                    return candidate, found.groupdict()
+        return None, {}
+
+
+ROUTES: list[Route] = [
+    Route("POST", "/chat/completions", chat.create, generates=True),
+]
+_table = _Table(ROUTES)
+
+
+def error_response(state: State, error: APIError) -> Response:
+    """The OpenAI-shaped answer for an error."""
+    headers = state.headers(JSON)
+    headers.extend(error.headers.items())
+    return Response(error.status, headers, dumps(error.body()))
+
+
+def handle(state: State, request: Request) -> Response:
+    """Record ``request`` and describe the answer."""
+    request.endpoint = normalize(request.path)
+    state.requests.append(request)
+    try:
+        route, request.params = _table.find(request.method, request.endpoint)
+        if route is None:
+            raise APIError(404, f"Invalid URL ({request.method} {request.path})")
+        if not route.generates:
+            failure = state.failure_for(request)
+            if failure is not None:
+                request.answer = failure
+                raise failure.error()
+        response = route.handler(state, request)
+    except APIError as error:
+        response = error_response(state, error)
+    except Exception as exc:  # a bug of ours must still answer like the API, not crash the client
+        request.answer = exc
+        response = error_response(
+            state,
+            APIError(
+                500,
+                f"fakeopenai internal error: {type(exc).__name__}: {exc}",
+                type="server_error",
+                headers={"x-should-retry": "false"},
+            ),
+        )
+    request.status = response.status
+    return response

@@ -1,0 +1,28 @@
+"""The deterministic default answer: what the fake says when a test scripted nothing.
+
+The same request always gets the same text, so default answers are stable in snapshots.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from ._reply import Reply
+from ._wire import Request
+
+__all__ = ["default_reply"]
+
+_TEXTS = (
+    "Hello! How can I help you today?",
+    "Sure, here is a short answer: it depends, but usually yes.",
+    "I am a fake model answering from fakeopenai, deterministically.",
+    "That is a good question. The short answer is forty-two.",
+    "Here is what I found: nothing, because no network was used.",
+    "Thanks for asking! Everything works as expected.",
+)
+
+
+def default_reply(request: Request) -> Reply:
+    """A reply chosen by a stable hash of what the client sent."""
+    key = (request.text or request.endpoint).encode()
+    return Reply(_TEXTS[zlib.crc32(key) % len(_TEXTS)])

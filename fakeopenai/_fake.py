@@ -1,0 +1,274 @@
+"""``FakeOpenAI``: the object a test talks to — script answers, make clients, read requests."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+import anyio
+
+from . import _core
+from ._errors import Failure
+from ._reply import Reply, ToolCall
+from ._requests import RequestLog
+from ._script import Answer, Match, Responder
+from ._state import State
+from ._wire import Request, Response
+
+__all__ = ["FakeOpenAI", "Flavour", "Rule", "default_flavour", "fake_of"]
+
+Flavour = Literal["httpx", "httpx2"]
+_R = TypeVar("_R", bound=Callable[[Request], Any])
+
+
+def default_flavour() -> Flavour:
+    """The HTTP stack the installed ``openai`` SDK sends through by default."""
+    import openai._base_client as base
+
+    return "httpx2" if getattr(base, "httpx2", None) is not None else "httpx"
+
+
+def _reply(
+    text: str | Sequence[str] | Reply | None,
+    tool_calls: Sequence[ToolCall | str],
+    fields: dict[str, Any],
+) -> Reply:
+    if isinstance(text, Reply):
+        if tool_calls or any(value is not None for value in fields.values()):
+            raise TypeError("pass either a Reply or reply fields, not both")
+        return text
+    return Reply(text, tool_calls, **{key: value for key, value in fields.items() if value is not None})
+
+
+class Rule:
+    """Answers for the requests a :class:`Match` accepts; made by :meth:`FakeOpenAI.on`.
+
+    A rule answers every matching request (or ``times`` of them), after the queue.
+    """
+
+    def __init__(self, fake: FakeOpenAI, match: Match) -> None:
+        self._fake = fake
+        self.match = match
+
+    def reply(
+        self,
+        text: str | Sequence[str] | Reply | None = None,
+        *,
+        tool_calls: Sequence[ToolCall | str] = (),
+        times: int | None = None,
+        **fields: Any,
+    ) -> Rule:
+        """Answer matching requests with this reply (fields as for :class:`Reply`)."""
+        self._fake._state.script.add_rule(_reply(text, tool_calls, fields), self.match, times)
+        return self
+
+    def fail(self, status: int = 500, message: str | None = None, *, times: int | None = None, **fields: Any) -> Rule:
+        """Answer matching requests with an error (fields as for :meth:`FakeOpenAI.fail`)."""
+        self._fake._state.script.add_rule(Failure(status, message, **fields), self.match, times)
+        return self
+
+    def respond(self, responder: Responder, *, times: int | None = None) -> Rule:
+        """Answer matching requests with whatever ``responder(request)`` returns."""
+        self._fake._state.script.add_rule(responder, self.match, times)
+        return self
+
+
+class FakeOpenAI:
+    """An in-process fake of the OpenAI API.
+
+    >>> fake = FakeOpenAI()
+    >>> client = OpenAI(api_key="test", http_client=fake.client())
+    >>> fake.reply("Hello there!")       # the next generation request gets this
+
+    ``seed`` makes ids repeatable; ``validate=False`` turns request validation off; ``sleep`` and
+    ``async_sleep`` replace the waits of delayed answers (e.g. to record them instead of waiting).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | str | None = None,
+        validate: bool = True,
+        sleep: Callable[[float], None] | None = None,
+        async_sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self._state = State(seed=seed, validate=validate)
+        self.sleep: Callable[[float], None] = sleep or time.sleep
+        self.async_sleep: Callable[[float], Awaitable[None]] = async_sleep or anyio.sleep
+
+    # -- the sans-I/O entry point ---------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """Record ``request`` and describe the answer (status, headers, body or timed events)."""
+        return _core.handle(self._state, request)
+
+    # -- scripting ------------------------------------------------------------------------------
+
+    def reply(
+        self,
+        text: str | Sequence[str] | Reply | Responder | None = None,
+        *,
+        tool_calls: Sequence[ToolCall | str] = (),
+        refusal: str | None = None,
+        finish_reason: str | None = None,
+        usage: Mapping[str, int] | None = None,
+        ttft: float | None = None,
+        token_delay: float | None = None,
+        chunks: Sequence[str] | None = None,
+        model: str | None = None,
+        reasoning: str | None = None,
+        times: int = 1,
+    ) -> FakeOpenAI:
+        """Queue what the next generation request gets (``times`` requests in a row).
+
+        ``text`` may also be a :class:`Reply`, or a function of the request (a one-off responder).
+        """
+        if callable(text) and not isinstance(text, Reply):
+            self._state.script.enqueue(text, times=times)
+            return self
+        fields = {
+            "refusal": refusal,
+            "finish_reason": finish_reason,
+            "usage": usage,
+            "ttft": ttft,
+            "token_delay": token_delay,
+            "chunks": chunks,
+            "model": model,
+            "reasoning": reasoning,
+        }
+        self._state.script.enqueue(_reply(text, tool_calls, fields), times=times)
+        return self
+
+    def fail(
+        self,
+        status: int = 500,
+        message: str | None = None,
+        *,
+        type: str | None = None,
+        code: Any = None,
+        param: str | None = None,
+        retry_after: float | None = None,
+        retry_after_ms: float | None = None,
+        should_retry: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+        endpoint: str | None = None,
+    ) -> FakeOpenAI:
+        """Queue an OpenAI-shaped error for the next request (``times`` requests in a row).
+
+        By default it answers the next generation request; ``endpoint="*"`` (or a path glob such
+        as ``"/embeddings"``) makes it answer the next request to any matching endpoint.
+        """
+        failure = Failure(
+            status, message, type, code, param, retry_after, retry_after_ms, should_retry, dict(headers or {})
+        )
+        self._state.script.enqueue(failure, Match(endpoint=endpoint), times=times)
+        return self
+
+    def on(
+        self,
+        *,
+        model: str | None = None,
+        contains: str | None = None,
+        endpoint: str | None = None,
+        where: Callable[[Request], bool] | None = None,
+    ) -> Rule:
+        """A rule for the requests that match: ``fake.on(model="gpt-4o*").reply("Hi")``."""
+        return Rule(self, Match(model, contains, endpoint, where))
+
+    def respond(self, responder: _R) -> _R:
+        """Answer generation requests nothing else answered with ``responder(request)``.
+
+        Usable as a decorator. The function returns a :class:`Reply`, a text, a :class:`Failure`,
+        or ``None`` to fall through to the default reply.
+        """
+        self._state.script.responder = responder
+        return responder
+
+    @property
+    def default(self) -> Callable[[Request], Reply]:
+        """The function that answers when nothing was scripted (deterministic by default)."""
+        return self._state.default
+
+    @default.setter
+    def default(self, function: Callable[[Request], Reply]) -> None:
+        self._state.default = function
+
+    def reset(self) -> None:
+        """Forget queued answers, rules, the responder and recorded requests."""
+        self._state.script.clear()
+        self._state.requests.clear()
+        self._state.store.clear()
+
+    # -- inspection -----------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> RequestLog:
+        """Every request received, in order."""
+        return self._state.requests
+
+    @property
+    def pending(self) -> list[Answer | Responder]:
+        """Queued answers no request has consumed yet."""
+        return self._state.script.pending
+
+    def assert_all_consumed(self) -> None:
+        """Fail if a queued answer was never used (a test that scripted more than happened)."""
+        pending = self.pending
+        if pending:
+            raise AssertionError(f"{len(pending)} queued answer(s) never used: {pending!r}")
+
+    # -- clients --------------------------------------------------------------------------------
+
+    def transport(self, flavour: Flavour | None = None) -> Any:
+        """A sync+async transport for ``flavour`` (default: the installed SDK's stack)."""
+        if (flavour or default_flavour()) == "httpx2":
+            from ._httpx2 import Httpx2Transport
+
+            return Httpx2Transport(self)
+        from .transports import HttpxTransport
+
+        return HttpxTransport(self)
+
+    def client(self, flavour: Flavour | None = None, **kwargs: Any) -> Any:
+        """An ``httpx2.Client`` or ``httpx.Client`` (the SDK's default stack) answering from this fake.
+
+        Pass it as ``OpenAI(http_client=...)``. Keyword arguments go to the client constructor.
+        """
+        return self._client(flavour, "Client", kwargs)
+
+    def async_client(self, flavour: Flavour | None = None, **kwargs: Any) -> Any:
+        """The async twin of :meth:`client`, for ``AsyncOpenAI(http_client=...)``."""
+        return self._client(flavour, "AsyncClient", kwargs)
+
+    def _client(self, flavour: Flavour | None, kind: str, kwargs: dict[str, Any]) -> Any:
+        flavour = flavour or default_flavour()
+        module = sys.modules.get(flavour) or __import__(flavour)
+        kwargs.setdefault("timeout", module.Timeout(600.0, connect=5.0))  # the SDK's defaults
+        kwargs.setdefault("follow_redirects", True)
+        client = getattr(module, kind)(transport=self.transport(flavour), **kwargs)
+        client.fake = self
+        return client
+
+    def __call__(self, request: Any) -> Any:
+        """Answer an ``httpx.Request`` (so a fake can be a respx side effect)."""
+        from .transports import HttpxTransport
+
+        return HttpxTransport(self).handle_request(request)
+
+    def __repr__(self) -> str:
+        return f"<FakeOpenAI requests={len(self.requests)} pending={len(self.pending)}>"
+
+
+def fake_of(obj: Any) -> FakeOpenAI:
+    """The fake behind a client made by fakeopenai (an ``OpenAI`` client, an httpx client, a transport)."""
+    for candidate in (obj, getattr(obj, "_client", None), getattr(obj, "_transport", None)):
+        fake = getattr(candidate, "fake", None)
+        if isinstance(fake, FakeOpenAI):
+            return fake
+        transport = getattr(candidate, "_transport", None)
+        if isinstance(getattr(transport, "fake", None), FakeOpenAI):
+            return transport.fake  # type: ignore[union-attr, no-any-return]
+    raise LookupError(f"{obj!r} does not answer from a FakeOpenAI")

@@ -1,0 +1,79 @@
+"""What the "model" answers: :class:`Reply` and :class:`ToolCall`.
+
+A reply says *what* is answered, never *how* it is framed: the endpoint renderers turn the same
+reply into a chat completion, its chunks, a Responses object or its events, a legacy completion.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Reply", "ToolCall"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function call the model makes: ``ToolCall("get_weather", {"city": "Paris"})``.
+
+    ``arguments`` may be a mapping (sent as compact JSON) or a ready JSON string (sent verbatim,
+    valid or not, so a test can exercise a client's handling of bad arguments). ``id`` defaults to a
+    fresh ``call_…`` id.
+    """
+
+    name: str
+    arguments: Mapping[str, Any] | str | None = None
+    id: str | None = None
+
+    def arguments_json(self) -> str:
+        if isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(dict(self.arguments or {}), separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass
+class Reply:
+    """One answer of the model.
+
+    - ``text``: the content; a list gives one text per choice when the request asks for ``n > 1``.
+    - ``tool_calls``: :class:`ToolCall` items (a bare string is a call by name).
+    - ``refusal``: a refusal message instead of content.
+    - ``finish_reason``: by default ``"tool_calls"`` when there are tool calls, ``"length"`` when the
+      request's token limit cut the text, else ``"stop"``.
+    - ``usage``: overrides of the counted usage (``prompt_tokens``, ``completion_tokens``, ...).
+    - ``ttft``: seconds before the first token; ``token_delay``: seconds between tokens.
+    - ``chunks``: the exact pieces a stream sends (default: the text split into tokens).
+    - ``model``: the model name the answer reports (default: the requested one).
+    """
+
+    text: str | Sequence[str] | None = None
+    tool_calls: Sequence[ToolCall | str] = ()
+    refusal: str | None = None
+    finish_reason: str | None = None
+    usage: Mapping[str, int] | None = None
+    ttft: float = 0.0
+    token_delay: float = 0.0
+    chunks: Sequence[str] | None = None
+    model: str | None = None
+    #: Reasoning summary text (rendered by the Responses API as a ``reasoning`` item).
+    reasoning: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tool_calls = tuple(ToolCall(call) if isinstance(call, str) else call for call in self.tool_calls)
+        if self.ttft < 0 or self.token_delay < 0:
+            raise ValueError("ttft and token_delay must not be negative")
+
+    @property
+    def calls(self) -> tuple[ToolCall, ...]:
+        """``tool_calls`` as :class:`ToolCall` objects."""
+        return tuple(self.tool_calls)  # type: ignore[arg-type]  # normalised in __post_init__
+
+    def text_for(self, choice: int) -> str | None:
+        """The text of choice ``choice`` (cycling through a list of texts)."""
+        if self.text is None or isinstance(self.text, str):
+            return self.text
+        texts = list(self.text)
+        return texts[choice % len(texts)] if texts else None

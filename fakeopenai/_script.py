@@ -1,0 +1,140 @@
+"""Choosing the answer to a request: queued answers, rules, a responder function, the default.
+
+Separate from rendering: this module decides *which* :class:`Reply` or :class:`Failure` answers a
+request; the endpoints decide how it looks on the wire.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Union
+
+from ._errors import Failure
+from ._reply import Reply
+from ._wire import Request
+
+__all__ = ["Answer", "Match", "Responder", "Script"]
+
+Answer = Union[Reply, Failure]
+#: A function that builds the answer from the request; ``None`` passes to the next source.
+Responder = Callable[[Request], Union[Reply, Failure, str, None]]
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which requests an answer applies to.
+
+    ``model``, ``endpoint``: exact or glob (``"gpt-4o*"``); ``contains``: a substring of the text the
+    client sent (messages, input, prompt); ``where``: any predicate. With no ``endpoint`` only
+    generation requests (chat completions, responses, completions) match.
+    """
+
+    model: str | None = None
+    contains: str | None = None
+    endpoint: str | None = None
+    where: Callable[[Request], bool] | None = None
+
+    def __call__(self, request: Request, generates: bool) -> bool:
+        if self.endpoint is None:
+            if not generates:
+                return False
+        elif not fnmatch.fnmatchcase(request.endpoint, self.endpoint):
+            return False
+        if self.model is not None and not fnmatch.fnmatchcase(request.model or "", self.model):
+            return False
+        if self.contains is not None and self.contains not in request.text:
+            return False
+        return self.where is None or self.where(request)
+
+
+ANY = Match()
+
+
+class _Entry:
+    __slots__ = ("answer", "match", "times")
+
+    def __init__(self, answer: Answer | Responder, match: Match, times: int | None) -> None:
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1")
+        self.answer = answer
+        self.match = match
+        self.times = times
+
+
+def resolve(answer: Answer | Responder, request: Request) -> Answer | None:
+    """An answer, or what a responder makes of the request (``None`` when it declines)."""
+    if isinstance(answer, (Reply, Failure)):
+        return answer
+    made = answer(request)
+    if isinstance(made, str):
+        return Reply(made)
+    if made is None or isinstance(made, (Reply, Failure)):
+        return made
+    raise TypeError(f"a responder must return a Reply, a Failure, a str or None, not {type(made).__name__}")
+
+
+class Script:
+    """The selection chain, safe across threads and asyncio tasks.
+
+    Queued answers are consumed first in, first out (the first one whose match accepts the request);
+    then persistent rules, in the order they were added; then the responder function.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[_Entry] = deque()
+        self._rules: list[_Entry] = []
+        self.responder: Responder | None = None
+
+    def enqueue(self, answer: Answer | Responder, match: Match = ANY, times: int = 1) -> None:
+        with self._lock:
+            self._queue.append(_Entry(answer, match, times))
+
+    def add_rule(self, answer: Answer | Responder, match: Match, times: int | None = None) -> None:
+        with self._lock:
+            self._rules.append(_Entry(answer, match, times))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._queue.clear()
+            self._rules.clear()
+            self.responder = None
+
+    @property
+    def pending(self) -> list[Answer | Responder]:
+        """Queued answers not yet consumed, in order (repeated ones once per remaining use)."""
+        with self._lock:
+            return [entry.answer for entry in self._queue for _ in range(entry.times or 1)]
+
+    def take(self, request: Request, generates: bool) -> Answer | None:
+        """The answer for ``request``, consuming it if queued; ``None`` when nothing applies."""
+        if not self._queue and not self._rules and (self.responder is None or not generates):
+            return None  # the common case, without the lock
+        with self._lock:
+            chosen = self._pick(self._queue, request, generates, remove_when_done=True)
+            if chosen is None:
+                chosen = self._pick(self._rules, request, generates, remove_when_done=True)
+        if chosen is not None:
+            answer = resolve(chosen, request)
+            if answer is not None:
+                return answer
+        if generates and self.responder is not None:
+            return resolve(self.responder, request)
+        return None
+
+    @staticmethod
+    def _pick(
+        entries: deque[_Entry] | list[_Entry], request: Request, generates: bool, remove_when_done: bool
+    ) -> Answer | Responder | None:
+        for entry in entries:
+            if entry.match(request, generates):
+                if entry.times is not None:
+                    entry.times -= 1
+                    if entry.times == 0 and remove_when_done:
+                        entries.remove(entry)
+                return entry.answer
+        return None

@@ -1,0 +1,165 @@
+"""The I/O edge for httpx-style stacks: realise a response description on a client's request.
+
+Everything that differs between ``httpx`` and ``httpx2`` is a :class:`Flavour` (its ``Response``
+class and its exception types); the logic is written once, here. The sync side waits with
+``time.sleep``, the async side with ``anyio.sleep`` (asyncio or trio), so a slow stream never blocks
+other tasks. Waits longer than the request's read timeout raise the stack's own ``ReadTimeout``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ._wire import Event, Request, Response, coalesce
+
+if TYPE_CHECKING:
+    from ._fake import FakeOpenAI
+
+__all__ = ["EventStream", "Flavour", "TransportBase"]
+
+_DROPPED = "peer closed connection without sending complete message body (incomplete chunked read)"
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """One HTTP stack: ``httpx`` or ``httpx2``."""
+
+    name: str
+    response: Any
+    read_timeout: type[Exception]
+    remote_protocol_error: type[Exception]
+    stream: type[EventStream]
+
+
+def _read_timeout(request: Any) -> float | None:
+    timeout = request.extensions.get("timeout")
+    return timeout.get("read") if timeout else None
+
+
+def to_request(request: Any, body: bytes) -> Request:
+    """The core's view of an httpx/httpx2 request (headers and query are the stack's own mappings)."""
+    url = request.url
+    return Request(request.method, str(url), url.path, request.headers, url.params, body)
+
+
+class EventStream:
+    """A response body that is both a sync and an async byte stream, waiting before each event."""
+
+    def __init__(self, response: Response, request: Any, flavour: Flavour, fake: FakeOpenAI) -> None:
+        self._events: list[Event] = coalesce(response.events or ())
+        self._then = response.then
+        self._request = request
+        self._flavour = flavour
+        self._fake = fake
+        self._timeout = _read_timeout(request)
+
+    def _check(self, delay: float) -> float:
+        """The time to wait: ``delay``, or the read timeout when that comes first."""
+        if self._timeout is not None and delay > self._timeout:
+            return self._timeout
+        return delay
+
+    def _timed_out(self) -> Exception:
+        return self._flavour.read_timeout("The read operation timed out", request=self._request)
+
+    def _dropped(self) -> Exception:
+        return self._flavour.remote_protocol_error(_DROPPED, request=self._request)
+
+    def __iter__(self) -> Iterator[bytes]:
+        sleep = self._fake.sleep
+        for delay, data in self._events:
+            if delay > 0:
+                wait = self._check(delay)
+                sleep(wait)
+                if wait < delay:
+                    raise self._timed_out()
+            yield data
+        if self._then == "drop":
+            raise self._dropped()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        sleep = self._fake.async_sleep
+        for delay, data in self._events:
+            if delay > 0:
+                wait = self._check(delay)
+                await sleep(wait)
+                if wait < delay:
+                    raise self._timed_out()
+            yield data
+        if self._then == "drop":
+            raise self._dropped()
+
+    def close(self) -> None:
+        self._events = []
+
+    async def aclose(self) -> None:
+        self._events = []
+
+
+class TransportBase:
+    """Sync and async ``handle_request`` for one flavour, answering from a :class:`FakeOpenAI`."""
+
+    flavour: Flavour
+
+    def __init__(self, fake: FakeOpenAI | None = None) -> None:
+        if fake is None:
+            from ._fake import FakeOpenAI
+
+            fake = FakeOpenAI()
+        #: The fake this transport answers from.
+        self.fake = fake
+
+    def _begin(self, request: Any, body: bytes) -> tuple[Response, float | None]:
+        response = self.fake.handle(to_request(request, body))
+        return response, _read_timeout(request)
+
+    def _finish(self, request: Any, response: Response) -> Any:
+        flavour = self.flavour
+        if response.events is None:
+            return flavour.response(
+                response.status, headers=response.headers, content=response.body, request=request
+            )
+        return flavour.response(
+            response.status,
+            headers=response.headers,
+            stream=flavour.stream(response, request, flavour, self.fake),
+            request=request,
+        )
+
+    def _too_slow(self, delay: float, timeout: float | None) -> bool:
+        return timeout is not None and delay > timeout
+
+    def handle_request(self, request: Any) -> Any:
+        response, timeout = self._begin(request, request.read())
+        if response.delay > 0:
+            self.fake.sleep(min(response.delay, timeout) if timeout is not None else response.delay)
+            if self._too_slow(response.delay, timeout):
+                raise self.flavour.read_timeout("The read operation timed out", request=request)
+        return self._finish(request, response)
+
+    async def handle_async_request(self, request: Any) -> Any:
+        response, timeout = self._begin(request, await request.aread())
+        if response.delay > 0:
+            await self.fake.async_sleep(min(response.delay, timeout) if timeout is not None else response.delay)
+            if self._too_slow(response.delay, timeout):
+                raise self.flavour.read_timeout("The read operation timed out", request=request)
+        return self._finish(request, response)
+
+    def close(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+
+def default_async_sleep() -> Callable[[float], Awaitable[None]]:
+    return anyio.sleep
+
+
+def default_sleep() -> Callable[[float], None]:
+    return time.sleep

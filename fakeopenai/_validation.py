@@ -1,0 +1,103 @@
+"""Checks of request bodies that answer as the real API does: 400 with ``param`` naming the path.
+
+Messages follow the real API's wording ("Invalid type for 'n': expected an integer, but got a string
+instead.").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._errors import bad_request
+
+__all__ = ["check_type", "describe", "require"]
+
+_KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "string": (str, "a string"),
+    "integer": (int, "an integer"),
+    "number": ((int, float), "a decimal"),
+    "boolean": (bool, "a boolean"),
+    "array": (list, "an array"),
+    "object": (dict, "an object"),
+}
+
+
+def describe(value: Any) -> str:
+    """How the real API names the type of a value in its messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a decimal"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _is(value: Any, kind: str) -> bool:
+    python_type, _ = _KINDS[kind]
+    if isinstance(value, bool) and kind in ("integer", "number"):
+        return False
+    return isinstance(value, python_type)
+
+
+def check_type(value: Any, param: str, *kinds: str, nullable: bool = True) -> None:
+    """Raise the real API's ``invalid_type`` 400 unless ``value`` is one of ``kinds``."""
+    if value is None and nullable:
+        return
+    if any(_is(value, kind) for kind in kinds):
+        return
+    names = [_KINDS[kind][1] for kind in kinds]
+    expected = names[0] if len(names) == 1 else "one of " + " or ".join(names)
+    raise bad_request(
+        f"Invalid type for '{param}': expected {expected}, but got {describe(value)} instead.",
+        param=param,
+        code="invalid_type",
+    )
+
+
+def require(body: Mapping[str, Any], key: str, *kinds: str) -> Any:
+    """The value of a required field, type-checked (``missing_required_parameter`` when absent)."""
+    if key not in body or body[key] is None:
+        raise bad_request(
+            f"Missing required parameter: '{key}'.", param=key, code="missing_required_parameter"
+        )
+    check_type(body[key], key, *kinds, nullable=False)
+    return body[key]
+
+
+def check_range(value: Any, param: str, low: float | None, high: float | None) -> None:
+    """The real API's ``*_below_min_value`` / ``*_above_max_value`` 400s."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    kind = "integer" if isinstance(value, int) else "decimal"
+    if low is not None and value < low:
+        raise bad_request(
+            f"Invalid '{param}': {kind} below minimum value. Expected a value >= {low:g}, "
+            f"but got {value} instead.",
+            param=param,
+            code=f"{kind}_below_min_value",
+        )
+    if high is not None and value > high:
+        raise bad_request(
+            f"Invalid '{param}': {kind} above maximum value. Expected a value <= {high:g}, "
+            f"but got {value} instead.",
+            param=param,
+            code=f"{kind}_above_max_value",
+        )
+
+
+def check_enum(value: Any, param: str, allowed: tuple[str, ...]) -> None:
+    """The real API's ``invalid_value`` 400 for a value outside ``allowed``."""
+    if value is None or value in allowed:
+        return
+    listed = ", ".join(f"'{item}'" for item in allowed[:-1]) + f", and '{allowed[-1]}'"
+    raise bad_request(
+        f"Invalid value: '{value}'. Supported values are: {listed}.", param=param, code="invalid_value"
+    )

@@ -1,0 +1,327 @@
+"""``POST /chat/completions``: a ``chat.completion`` object, or ``chat.completion.chunk`` events.
+
+The stream follows the real API chunk for chunk (see ``shared/WIRE.md`` §2): a role chunk, content
+deltas token by token, tool-call deltas (id and name first, then the arguments in pieces), a finish
+chunk per choice, the usage chunk (``choices: []``) when ``stream_options.include_usage`` is set,
+then ``data: [DONE]``. Every chunk carries ``obfuscation`` unless the client turned it off.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._errors import bad_request
+from .._reply import Reply, ToolCall
+from .._state import JSON, SSE, State
+from .._tokens import split_tokens
+from .._usage import Usage, count_messages, tools_tokens, usage_for
+from .._validation import check_enum, check_range, check_type, require
+from .._wire import Event, Request, Response, dumps
+from ._common import json_object
+
+__all__ = ["create"]
+
+_ROLES = ("system", "assistant", "user", "function", "tool", "developer")
+_DONE = b"data: [DONE]\n\n"
+# Padding the real API adds to each chunk so its length does not give the token away.
+_OBFUSCATION = tuple(
+    ',"obfuscation":"' + "".join("aZ3kQx9LmP2sT7vWb"[(i * 7 + j) % 17] for j in range(i % 11 + 1)) + '"'
+    for i in range(16)
+)
+
+
+def _enc(value: Any) -> str:
+    return dumps(value).decode()
+
+
+def validate(body: dict[str, Any]) -> None:
+    """Raise the real API's 400 for a body it would reject."""
+    require(body, "model", "string")
+    messages = require(body, "messages", "array")
+    if not messages:
+        raise bad_request(
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, "
+            "but got an empty array instead.",
+            param="messages",
+            code="empty_array",
+        )
+    for i, message in enumerate(messages):
+        check_type(message, f"messages[{i}]", "object", nullable=False)
+        role = require_in(message, "role", f"messages[{i}]")
+        check_enum(role, f"messages[{i}].role", _ROLES)
+        check_type(message.get("content"), f"messages[{i}].content", "string", "array")
+    check_type(body.get("stream"), "stream", "boolean")
+    check_type(body.get("n"), "n", "integer")
+    check_range(body.get("n"), "n", 1, 128)
+    check_type(body.get("temperature"), "temperature", "number")
+    check_range(body.get("temperature"), "temperature", 0, 2)
+    check_type(body.get("top_p"), "top_p", "number")
+    check_range(body.get("top_p"), "top_p", 0, 1)
+    for key in ("max_tokens", "max_completion_tokens", "top_logprobs", "seed"):
+        check_type(body.get(key), key, "integer")
+    check_range(body.get("max_completion_tokens"), "max_completion_tokens", 1, None)
+    check_range(body.get("top_logprobs"), "top_logprobs", 0, 20)
+    check_type(body.get("tools"), "tools", "array")
+    check_type(body.get("stream_options"), "stream_options", "object")
+    check_type(body.get("response_format"), "response_format", "object")
+    if body.get("stream_options") is not None and body.get("stream") is not True:
+        raise bad_request(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            param="stream_options",
+        )
+
+
+def require_in(message: dict[str, Any], key: str, prefix: str) -> Any:
+    if key not in message:
+        raise bad_request(
+            f"Missing required parameter: '{prefix}.{key}'.",
+            param=f"{prefix}.{key}",
+            code="missing_required_parameter",
+        )
+    return message[key]
+
+
+@dataclass
+class _Choice:
+    """One choice of the answer, split into what the stream sends."""
+
+    index: int
+    pieces: list[str]
+    refusal_pieces: list[str]
+    calls: list[tuple[str, ToolCall, list[str]]] = field(default_factory=list)
+    finish_reason: str = "stop"
+
+    @property
+    def text(self) -> str | None:
+        return "".join(self.pieces) if self.pieces or not (self.calls or self.refusal_pieces) else None
+
+    @property
+    def refusal(self) -> str | None:
+        return "".join(self.refusal_pieces) if self.refusal_pieces else None
+
+
+def _choices(state: State, body: dict[str, Any], reply: Reply) -> list[_Choice]:
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    out = []
+    for index in range(body.get("n") or 1):
+        text = reply.text_for(index)
+        if reply.chunks is not None:
+            pieces = list(reply.chunks)
+        else:
+            pieces = split_tokens(text) if text else []
+        truncated = bool(limit) and len(pieces) > limit
+        if truncated:
+            pieces = pieces[:limit]
+        refusal = split_tokens(reply.refusal) if reply.refusal else []
+        calls = [
+            (call.id or state.ids.make("call_"), call, split_tokens(call.arguments_json()))
+            for call in reply.calls
+        ]
+        finish = reply.finish_reason or (
+            "length" if truncated else "tool_calls" if calls else "stop"
+        )
+        out.append(_Choice(index, pieces, refusal, calls, finish))
+    return out
+
+
+def _logprobs(pieces: list[str], top: int) -> dict[str, Any]:
+    return {"content": [_token_logprob(piece, top) for piece in pieces], "refusal": None}
+
+
+def _token_logprob(piece: str, top: int) -> dict[str, Any]:
+    logprob = -(zlib.crc32(piece.encode()) % 1000) / 10000
+    entry: dict[str, Any] = {"token": piece, "logprob": logprob, "bytes": list(piece.encode())}
+    alternatives = [piece, piece.upper(), piece.lower(), piece.strip(), "_" + piece][:top]
+    entry["top_logprobs"] = [
+        {"token": alt, "logprob": logprob - 0.5 * rank, "bytes": list(alt.encode())}
+        for rank, alt in enumerate(alternatives)
+    ]
+    return entry
+
+
+def create(state: State, request: Request) -> Response:
+    """Answer a chat completion request, streamed or not."""
+    body = json_object(request)
+    validate(body)
+    reply = state.reply_for(request)
+    model = reply.model or body["model"]
+    choices = _choices(state, body, reply)
+    prompt = count_messages(body["messages"], model) + tools_tokens(body.get("tools"), model)
+    completion = sum(
+        len(choice.pieces)
+        + len(choice.refusal_pieces)
+        + sum(len(pieces) + 1 for _, _, pieces in choice.calls)
+        for choice in choices
+    )
+    usage = usage_for(reply, prompt, completion)
+    identity = (
+        state.ids.make("chatcmpl-", 29),
+        state.created(),
+        model,
+        "fp_" + state.ids.hex(10),
+    )
+    steps = max(len(c.pieces) + len(c.refusal_pieces) + sum(len(p) + 1 for _, _, p in c.calls) for c in choices)
+    duration = reply.ttft + reply.token_delay * max(0, steps - 1)
+    top = body.get("top_logprobs") or 0 if body.get("logprobs") else None
+    if body.get("stream") is True:
+        options = body.get("stream_options") or {}
+        events = _stream(choices, identity, usage, reply, options, top)
+        return Response(200, state.headers(SSE, reply.ttft * 1000), events=events)
+    payload = _completion(choices, identity, usage, top)
+    return Response(200, state.headers(JSON, duration * 1000), dumps(payload), delay=duration)
+
+
+def _completion(
+    choices: list[_Choice], identity: tuple[str, int, str, str], usage: Usage, top: int | None
+) -> dict[str, Any]:
+    completion_id, created, model, fingerprint = identity
+    rendered = []
+    for choice in choices:
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": choice.text,
+            "refusal": choice.refusal,
+            "annotations": [],
+        }
+        if choice.calls:
+            message["tool_calls"] = [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": "".join(pieces)},
+                }
+                for call_id, call, pieces in choice.calls
+            ]
+        rendered.append(
+            {
+                "index": choice.index,
+                "message": message,
+                "logprobs": _logprobs(choice.pieces, top) if top is not None else None,
+                "finish_reason": choice.finish_reason,
+            }
+        )
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": rendered,
+        "usage": usage.chat(),
+        "service_tier": "default",
+        "system_fingerprint": fingerprint,
+    }
+
+
+def _stream(
+    choices: list[_Choice],
+    identity: tuple[str, int, str, str],
+    usage: Usage,
+    reply: Reply,
+    options: dict[str, Any],
+    top: int | None,
+) -> list[Event]:
+    completion_id, created, model, fingerprint = identity
+    head = (
+        'data: {"id":'
+        + _enc(completion_id)
+        + ',"object":"chat.completion.chunk","created":'
+        + str(created)
+        + ',"model":'
+        + _enc(model)
+        + ',"service_tier":"default","system_fingerprint":'
+        + _enc(fingerprint)
+        + ',"choices":['
+    )
+    include_usage = options.get("include_usage") is True
+    obfuscate = options.get("include_obfuscation") is not False
+    tail = "]" + (',"usage":null' if include_usage else "")
+    counter = 0
+
+    def chunk(choices_json: str) -> bytes:
+        nonlocal counter
+        counter += 1
+        obfuscation = _OBFUSCATION[counter % 16] if obfuscate else ""
+        return (head + choices_json + tail + obfuscation + "}\n\n").encode()
+
+    # Each choice becomes a list of (delta json, logprobs json, is_token) steps.
+    per_choice: list[list[tuple[str, str]]] = []
+    for choice in choices:
+        steps: list[tuple[str, str]] = []
+        first_call = choice.calls[0] if choice.calls and not choice.pieces else None
+        if choice.refusal_pieces:
+            steps.append(('{"role":"assistant","content":null,"refusal":""}', "null"))
+            steps.extend(('{"refusal":' + _enc(piece) + "}", "null") for piece in choice.refusal_pieces)
+        elif first_call is not None:
+            steps.append(
+                ('{"role":"assistant","content":null,"tool_calls":['
+                 + _call_head(0, first_call) + '],"refusal":null}', "null")
+            )
+        else:
+            steps.append(('{"role":"assistant","content":"","refusal":null}', "null"))
+            for piece in choice.pieces:
+                logprobs = (
+                    '{"content":[' + _enc(_token_logprob(piece, top)) + '],"refusal":null}'
+                    if top is not None
+                    else "null"
+                )
+                steps.append(('{"content":' + _enc(piece) + "}", logprobs))
+        for position, call in enumerate(choice.calls):
+            if call is not first_call:
+                steps.append(('{"tool_calls":[' + _call_head(position, call) + "]}", "null"))
+            steps.extend(
+                (
+                    '{"tool_calls":[{"index":' + str(position) + ',"function":{"arguments":'
+                    + _enc(piece) + "}}]}",
+                    "null",
+                )
+                for piece in call[2]
+            )
+        per_choice.append(steps)
+
+    events: list[Event] = []
+    rounds = max(len(steps) for steps in per_choice)
+    for step in range(rounds):
+        for index, steps in enumerate(per_choice):
+            if step >= len(steps):
+                continue
+            delta, logprobs = steps[step]
+            delay = 0.0
+            if index == 0:
+                delay = reply.ttft if step == 0 else reply.token_delay if step > 1 else 0.0
+            events.append(
+                Event(
+                    delay,
+                    chunk(
+                        '{"index":' + str(index) + ',"delta":' + delta + ',"logprobs":' + logprobs
+                        + ',"finish_reason":null}'
+                    ),
+                )
+            )
+    for choice in choices:
+        events.append(
+            Event(
+                0.0,
+                chunk(
+                    '{"index":' + str(choice.index) + ',"delta":{},"logprobs":null,"finish_reason":'
+                    + _enc(choice.finish_reason) + "}"
+                ),
+            )
+        )
+    if include_usage:
+        usage_chunk = head + '],"usage":' + _enc(usage.chat())
+        counter += 1
+        obfuscation = _OBFUSCATION[counter % 16] if obfuscate else ""
+        events.append(Event(0.0, (usage_chunk + obfuscation + "}\n\n").encode()))
+    events.append(Event(0.0, _DONE))
+    return events
+
+
+def _call_head(position: int, call: tuple[str, ToolCall, list[str]]) -> str:
+    call_id, tool_call, _ = call
+    return (
+        '{"index":' + str(position) + ',"id":' + _enc(call_id)
+        + ',"type":"function","function":{"name":' + _enc(tool_call.name) + ',"arguments":""}}'
+    )
+
