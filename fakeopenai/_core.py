@@ -107,4 +107,5 @@ def handle(state: State, request: Request) -> Response:
             ),
         )
     request.status = response.status
+    request.response = response
     return response

@@ -64,6 +64,8 @@ class Request:
     status: int = 0
     #: What answered it: a ``Reply``, a ``Failure``, or ``None`` for non-generation endpoints.
     answer: Any = None
+    #: The response description the fake returned for it.
+    response: Response | None = field(default=None, repr=False)
     _json: Any = field(default=_UNSET, repr=False)
 
     @property

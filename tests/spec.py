@@ -1,0 +1,76 @@
+"""The official OpenAPI document (``../shared/openapi``), as JSON-Schema validators for tests.
+
+The spec is never copied into the repository; where it is absent, tests that need it skip and say why.
+``nullable: true`` (OpenAPI 3.0) is rewritten to JSON-Schema ``null`` types first (WIRE.md §8).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED = Path(os.environ.get("FAKEOPENAI_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+SPEC_PATH = SHARED / "openapi" / "openai-openapi.json"
+
+
+def _denull(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_denull(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _denull(value) for key, value in node.items()}
+    if node.pop("nullable", False) is True:
+        if "type" in node:
+            types = node["type"] if isinstance(node["type"], list) else [node["type"]]
+            node["type"] = [*types, "null"] if "null" not in types else types
+            if "enum" in node and None not in node["enum"]:
+                node["enum"] = [*node["enum"], None]
+        else:
+            inner = {key: node.pop(key) for key in list(node) if key in ("$ref", "anyOf", "oneOf", "allOf")}
+            node["anyOf"] = [inner, {"type": "null"}]
+    return node
+
+
+@cache
+def spec() -> dict[str, Any]:
+    if not SPEC_PATH.exists():
+        pytest.skip(f"the OpenAPI spec is not at {SPEC_PATH} (set FAKEOPENAI_SHARED to shared/)")
+    return _denull(json.loads(SPEC_PATH.read_text()))  # type: ignore[no-any-return]
+
+
+@cache
+def validator(schema_name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    document = {"$ref": f"#/components/schemas/{schema_name}", "components": spec()["components"]}
+    return Draft202012Validator(document)
+
+
+def assert_valid(instance: Any, schema_name: str) -> None:
+    """Fail with every schema error of ``instance`` against ``components/schemas/<schema_name>``."""
+    errors = sorted(validator(schema_name).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:300]}" for e in errors[:10]]
+        raise AssertionError(f"{schema_name}: {len(errors)} schema error(s)\n" + "\n".join(lines))
+
+
+def sse_payloads(data: bytes) -> list[tuple[str | None, str]]:
+    """(event name, data) of each server-sent event in ``data``."""
+    out = []
+    for block in data.decode().split("\n\n"):
+        if not block.strip():
+            continue
+        event = None
+        lines = []
+        for line in block.split("\n"):
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: "):
+                lines.append(line[6:])
+        out.append((event, "\n".join(lines)))
+    return out
