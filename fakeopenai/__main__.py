@@ -25,9 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return demo(rest)
     if command == "serve":
-        from .server import main as serve
+        from .server import main as serve  # type: ignore[import-not-found, unused-ignore]
 
-        return serve(rest)
+        return int(serve(rest))
     print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

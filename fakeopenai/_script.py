@@ -11,7 +11,6 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
 
 from ._errors import Failure
 from ._reply import Reply
@@ -19,9 +18,9 @@ from ._wire import Request
 
 __all__ = ["Answer", "Match", "Responder", "Script"]
 
-Answer = Union[Reply, Failure]
+Answer = Reply | Failure
 #: A function that builds the answer from the request; ``None`` passes to the next source.
-Responder = Callable[[Request], Union[Reply, Failure, str, None]]
+Responder = Callable[[Request], Reply | Failure | str | None]
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,9 @@ other tasks. Waits longer than the request's read timeout raise the stack's own 
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import anyio
 
 from ._wire import Event, Request, Response, coalesce
 
@@ -31,9 +28,18 @@ class Flavour:
 
     name: str
     response: Any
-    read_timeout: type[Exception]
-    remote_protocol_error: type[Exception]
+    read_timeout: Callable[..., Exception]
+    remote_protocol_error: Callable[..., Exception]
     stream: type[EventStream]
+
+
+def _wait(delay: float, timeout: float | None) -> float:
+    """How long to wait: ``delay``, or the read timeout when that comes first."""
+    return timeout if timeout is not None and delay > timeout else delay
+
+
+def _timed_out(flavour: Flavour, request: Any) -> Exception:
+    return flavour.read_timeout("The read operation timed out", request=request)
 
 
 def _read_timeout(request: Any) -> float | None:
@@ -58,15 +64,6 @@ class EventStream:
         self._fake = fake
         self._timeout = _read_timeout(request)
 
-    def _check(self, delay: float) -> float:
-        """The time to wait: ``delay``, or the read timeout when that comes first."""
-        if self._timeout is not None and delay > self._timeout:
-            return self._timeout
-        return delay
-
-    def _timed_out(self) -> Exception:
-        return self._flavour.read_timeout("The read operation timed out", request=self._request)
-
     def _dropped(self) -> Exception:
         return self._flavour.remote_protocol_error(_DROPPED, request=self._request)
 
@@ -74,10 +71,10 @@ class EventStream:
         sleep = self._fake.sleep
         for delay, data in self._events:
             if delay > 0:
-                wait = self._check(delay)
+                wait = _wait(delay, self._timeout)
                 sleep(wait)
                 if wait < delay:
-                    raise self._timed_out()
+                    raise _timed_out(self._flavour, self._request)
             yield data
         if self._then == "drop":
             raise self._dropped()
@@ -86,10 +83,10 @@ class EventStream:
         sleep = self._fake.async_sleep
         for delay, data in self._events:
             if delay > 0:
-                wait = self._check(delay)
+                wait = _wait(delay, self._timeout)
                 await sleep(wait)
                 if wait < delay:
-                    raise self._timed_out()
+                    raise _timed_out(self._flavour, self._request)
             yield data
         if self._then == "drop":
             raise self._dropped()
@@ -121,9 +118,7 @@ class TransportBase:
     def _finish(self, request: Any, response: Response) -> Any:
         flavour = self.flavour
         if response.events is None:
-            return flavour.response(
-                response.status, headers=response.headers, content=response.body, request=request
-            )
+            return flavour.response(response.status, headers=response.headers, content=response.body, request=request)
         return flavour.response(
             response.status,
             headers=response.headers,
@@ -131,23 +126,22 @@ class TransportBase:
             request=request,
         )
 
-    def _too_slow(self, delay: float, timeout: float | None) -> bool:
-        return timeout is not None and delay > timeout
-
     def handle_request(self, request: Any) -> Any:
         response, timeout = self._begin(request, request.read())
         if response.delay > 0:
-            self.fake.sleep(min(response.delay, timeout) if timeout is not None else response.delay)
-            if self._too_slow(response.delay, timeout):
-                raise self.flavour.read_timeout("The read operation timed out", request=request)
+            wait = _wait(response.delay, timeout)
+            self.fake.sleep(wait)
+            if wait < response.delay:
+                raise _timed_out(self.flavour, request)
         return self._finish(request, response)
 
     async def handle_async_request(self, request: Any) -> Any:
         response, timeout = self._begin(request, await request.aread())
         if response.delay > 0:
-            await self.fake.async_sleep(min(response.delay, timeout) if timeout is not None else response.delay)
-            if self._too_slow(response.delay, timeout):
-                raise self.flavour.read_timeout("The read operation timed out", request=request)
+            wait = _wait(response.delay, timeout)
+            await self.fake.async_sleep(wait)
+            if wait < response.delay:
+                raise _timed_out(self.flavour, request)
         return self._finish(request, response)
 
     def close(self) -> None:
@@ -155,11 +149,3 @@ class TransportBase:
 
     async def aclose(self) -> None:
         pass
-
-
-def default_async_sleep() -> Callable[[float], Awaitable[None]]:
-    return anyio.sleep
-
-
-def default_sleep() -> Callable[[float], None]:
-    return time.sleep

@@ -9,6 +9,7 @@ then ``data: [DONE]``. Every chunk carries ``obfuscation`` unless the client tur
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,36 @@ def _enc(value: Any) -> str:
     return dumps(value).decode()
 
 
+def _number(key: str, low: float | None, high: float | None, kind: str = "number") -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        check_type(value, key, kind)
+        check_range(value, key, low, high)
+
+    return check
+
+
+def _typed(key: str, *kinds: str) -> Callable[[Any], None]:
+    return lambda value: check_type(value, key, *kinds)
+
+
+# Checks of optional fields, by key: only the keys a body has cost anything.
+_CHECKS: dict[str, Callable[[Any], None]] = {
+    "stream": _typed("stream", "boolean"),
+    "n": _number("n", 1, 128, "integer"),
+    "temperature": _number("temperature", 0, 2),
+    "top_p": _number("top_p", 0, 1),
+    "max_tokens": _typed("max_tokens", "integer"),
+    "max_completion_tokens": _number("max_completion_tokens", 1, None, "integer"),
+    "top_logprobs": _number("top_logprobs", 0, 20, "integer"),
+    "seed": _typed("seed", "integer"),
+    "tools": _typed("tools", "array"),
+    "stream_options": _typed("stream_options", "object"),
+    "response_format": _typed("response_format", "object"),
+}
+_ROLE_SET = frozenset(_ROLES)
+_CONTENT_TYPES = (str, list, type(None))
+
+
 def validate(body: dict[str, Any]) -> None:
     """Raise the real API's 400 for a body it would reject."""
     require(body, "model", "string")
@@ -48,24 +79,20 @@ def validate(body: dict[str, Any]) -> None:
             code="empty_array",
         )
     for i, message in enumerate(messages):
+        if (
+            type(message) is dict
+            and message.get("role") in _ROLE_SET
+            and type(message.get("content")) in _CONTENT_TYPES
+        ):
+            continue  # the common case, checked cheaply
         check_type(message, f"messages[{i}]", "object", nullable=False)
         role = require_in(message, "role", f"messages[{i}]")
         check_enum(role, f"messages[{i}].role", _ROLES)
         check_type(message.get("content"), f"messages[{i}].content", "string", "array")
-    check_type(body.get("stream"), "stream", "boolean")
-    check_type(body.get("n"), "n", "integer")
-    check_range(body.get("n"), "n", 1, 128)
-    check_type(body.get("temperature"), "temperature", "number")
-    check_range(body.get("temperature"), "temperature", 0, 2)
-    check_type(body.get("top_p"), "top_p", "number")
-    check_range(body.get("top_p"), "top_p", 0, 1)
-    for key in ("max_tokens", "max_completion_tokens", "top_logprobs", "seed"):
-        check_type(body.get(key), key, "integer")
-    check_range(body.get("max_completion_tokens"), "max_completion_tokens", 1, None)
-    check_range(body.get("top_logprobs"), "top_logprobs", 0, 20)
-    check_type(body.get("tools"), "tools", "array")
-    check_type(body.get("stream_options"), "stream_options", "object")
-    check_type(body.get("response_format"), "response_format", "object")
+    for key in body:
+        check = _CHECKS.get(key)
+        if check is not None:
+            check(body[key])
     if body.get("stream_options") is not None and body.get("stream") is not True:
         raise bad_request(
             "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
@@ -103,14 +130,11 @@ class _Choice:
 
 
 def _choices(state: State, body: dict[str, Any], reply: Reply) -> list[_Choice]:
-    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    limit: int = body.get("max_completion_tokens") or body.get("max_tokens") or 0
     out = []
     for index in range(body.get("n") or 1):
         text = reply.text_for(index)
-        if reply.chunks is not None:
-            pieces = list(reply.chunks)
-        else:
-            pieces = split_tokens(text) if text else []
+        pieces = list(reply.chunks) if reply.chunks is not None else split_tokens(text) if text else []
         truncated = bool(limit) and len(pieces) > limit
         if truncated:
             pieces = pieces[:limit]
@@ -119,9 +143,7 @@ def _choices(state: State, body: dict[str, Any], reply: Reply) -> list[_Choice]:
             (call.id or state.ids.make("call_"), call, split_tokens(call.arguments_json()))
             for call in reply.calls
         ]
-        finish = reply.finish_reason or (
-            "length" if truncated else "tool_calls" if calls else "stop"
-        )
+        finish = reply.finish_reason or ("length" if truncated else "tool_calls" if calls else "stop")
         out.append(_Choice(index, pieces, refusal, calls, finish))
     return out
 
@@ -162,7 +184,9 @@ def create(state: State, request: Request) -> Response:
         model,
         "fp_" + state.ids.hex(10),
     )
-    steps = max(len(c.pieces) + len(c.refusal_pieces) + sum(len(p) + 1 for _, _, p in c.calls) for c in choices)
+    steps = max(
+        len(c.pieces) + len(c.refusal_pieces) + sum(len(p) + 1 for _, _, p in c.calls) for c in choices
+    )
     duration = reply.ttft + reply.token_delay * max(0, steps - 1)
     top = body.get("top_logprobs") or 0 if body.get("logprobs") else None
     if body.get("stream") is True:
@@ -255,8 +279,12 @@ def _stream(
             steps.extend(('{"refusal":' + _enc(piece) + "}", "null") for piece in choice.refusal_pieces)
         elif first_call is not None:
             steps.append(
-                ('{"role":"assistant","content":null,"tool_calls":['
-                 + _call_head(0, first_call) + '],"refusal":null}', "null")
+                (
+                    '{"role":"assistant","content":null,"tool_calls":['
+                    + _call_head(0, first_call)
+                    + '],"refusal":null}',
+                    "null",
+                )
             )
         else:
             steps.append(('{"role":"assistant","content":"","refusal":null}', "null"))
@@ -272,8 +300,11 @@ def _stream(
                 steps.append(('{"tool_calls":[' + _call_head(position, call) + "]}", "null"))
             steps.extend(
                 (
-                    '{"tool_calls":[{"index":' + str(position) + ',"function":{"arguments":'
-                    + _enc(piece) + "}}]}",
+                    '{"tool_calls":[{"index":'
+                    + str(position)
+                    + ',"function":{"arguments":'
+                    + _enc(piece)
+                    + "}}]}",
                     "null",
                 )
                 for piece in call[2]
@@ -294,7 +325,12 @@ def _stream(
                 Event(
                     delay,
                     chunk(
-                        '{"index":' + str(index) + ',"delta":' + delta + ',"logprobs":' + logprobs
+                        '{"index":'
+                        + str(index)
+                        + ',"delta":'
+                        + delta
+                        + ',"logprobs":'
+                        + logprobs
                         + ',"finish_reason":null}'
                     ),
                 )
@@ -304,8 +340,11 @@ def _stream(
             Event(
                 0.0,
                 chunk(
-                    '{"index":' + str(choice.index) + ',"delta":{},"logprobs":null,"finish_reason":'
-                    + _enc(choice.finish_reason) + "}"
+                    '{"index":'
+                    + str(choice.index)
+                    + ',"delta":{},"logprobs":null,"finish_reason":'
+                    + _enc(choice.finish_reason)
+                    + "}"
                 ),
             )
         )
@@ -321,7 +360,11 @@ def _stream(
 def _call_head(position: int, call: tuple[str, ToolCall, list[str]]) -> str:
     call_id, tool_call, _ = call
     return (
-        '{"index":' + str(position) + ',"id":' + _enc(call_id)
-        + ',"type":"function","function":{"name":' + _enc(tool_call.name) + ',"arguments":""}}'
+        '{"index":'
+        + str(position)
+        + ',"id":'
+        + _enc(call_id)
+        + ',"type":"function","function":{"name":'
+        + _enc(tool_call.name)
+        + ',"arguments":""}}'
     )
-
