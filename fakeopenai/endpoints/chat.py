@@ -8,7 +8,6 @@ then ``data: [DONE]``. Every chunk carries ``obfuscation`` unless the client tur
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,21 +19,15 @@ from .._tokens import split_tokens
 from .._usage import Usage, count_messages, tools_tokens, usage_for
 from .._validation import check_enum, check_range, check_type, require
 from .._wire import Event, Request, Response, dumps
-from ._common import json_object
+from ._common import OBFUSCATION as _OBFUSCATION
+from ._common import enc as _enc
+from ._common import json_object, pieces_for
+from ._common import token_logprob as _token_logprob
 
 __all__ = ["create"]
 
 _ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 _DONE = b"data: [DONE]\n\n"
-# Padding the real API adds to each chunk so its length does not give the token away.
-_OBFUSCATION = tuple(
-    ',"obfuscation":"' + "".join("aZ3kQx9LmP2sT7vWb"[(i * 7 + j) % 17] for j in range(i % 11 + 1)) + '"'
-    for i in range(16)
-)
-
-
-def _enc(value: Any) -> str:
-    return dumps(value).decode()
 
 
 def _number(key: str, low: float | None, high: float | None, kind: str = "number") -> Callable[[Any], None]:
@@ -134,10 +127,7 @@ def _choices(state: State, body: dict[str, Any], reply: Reply) -> list[_Choice]:
     out = []
     for index in range(body.get("n") or 1):
         text = reply.text_for(index)
-        pieces = list(reply.chunks) if reply.chunks is not None else split_tokens(text) if text else []
-        truncated = bool(limit) and len(pieces) > limit
-        if truncated:
-            pieces = pieces[:limit]
+        pieces, truncated = pieces_for(reply, text, limit)
         refusal = split_tokens(reply.refusal) if reply.refusal else []
         calls = [
             (call.id or state.ids.make("call_"), call, split_tokens(call.arguments_json()))
@@ -150,17 +140,6 @@ def _choices(state: State, body: dict[str, Any], reply: Reply) -> list[_Choice]:
 
 def _logprobs(pieces: list[str], top: int) -> dict[str, Any]:
     return {"content": [_token_logprob(piece, top) for piece in pieces], "refusal": None}
-
-
-def _token_logprob(piece: str, top: int) -> dict[str, Any]:
-    logprob = -(zlib.crc32(piece.encode()) % 1000) / 10000
-    entry: dict[str, Any] = {"token": piece, "logprob": logprob, "bytes": list(piece.encode())}
-    alternatives = [piece, piece.upper(), piece.lower(), piece.strip(), "_" + piece][:top]
-    entry["top_logprobs"] = [
-        {"token": alt, "logprob": logprob - 0.5 * rank, "bytes": list(alt.encode())}
-        for rank, alt in enumerate(alternatives)
-    ]
-    return entry
 
 
 def create(state: State, request: Request) -> Response:
