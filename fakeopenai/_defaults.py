@@ -21,8 +21,10 @@ _TEXTS = (
     "Thanks for asking! Everything works as expected.",
 )
 
+_REPLIES = tuple(Reply(text) for text in _TEXTS)
+
 
 def default_reply(request: Request) -> Reply:
     """A reply chosen by a stable hash of what the client sent."""
     key = (request.text or request.endpoint).encode()
-    return Reply(_TEXTS[zlib.crc32(key) % len(_TEXTS)])
+    return _REPLIES[zlib.crc32(key) % len(_REPLIES)]

@@ -13,7 +13,9 @@ class _Httpx2Stream(EventStream, httpx2.SyncByteStream, httpx2.AsyncByteStream):
     pass
 
 
-HTTPX2 = Flavour("httpx2", httpx2.Response, httpx2.ReadTimeout, httpx2.RemoteProtocolError, _Httpx2Stream)
+HTTPX2 = Flavour(
+    "httpx2", httpx2.Response, httpx2.ByteStream, httpx2.ReadTimeout, httpx2.RemoteProtocolError, _Httpx2Stream
+)
 
 
 class Httpx2Transport(TransportBase, httpx2.BaseTransport, httpx2.AsyncBaseTransport):

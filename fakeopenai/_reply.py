@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._tokens import split_tokens
+
 __all__ = ["Reply", "ToolCall"]
 
 
@@ -60,6 +62,7 @@ class Reply:
     #: Reasoning summary text (rendered by the Responses API as a ``reasoning`` item).
     reasoning: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    _pieces: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.tool_calls = tuple(ToolCall(call) if isinstance(call, str) else call for call in self.tool_calls)
@@ -70,6 +73,21 @@ class Reply:
     def calls(self) -> tuple[ToolCall, ...]:
         """``tool_calls`` as :class:`ToolCall` objects."""
         return tuple(self.tool_calls)  # type: ignore[arg-type]  # normalised in __post_init__
+
+    def pieces(self, text: str | None) -> list[str]:
+        """What a stream sends for ``text``: ``chunks`` when set, else ``text`` split into tokens.
+
+        Cached per text: a reply answering many requests (a rule, the default) is split once.
+        Callers must not modify the list.
+        """
+        if self.chunks is not None:
+            return list(self.chunks)
+        if not text:
+            return []
+        pieces = self._pieces.get(text)
+        if pieces is None:
+            pieces = self._pieces[text] = split_tokens(text)
+        return pieces
 
     def text_for(self, choice: int) -> str | None:
         """The text of choice ``choice`` (cycling through a list of texts)."""

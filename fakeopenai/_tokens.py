@@ -16,27 +16,15 @@ from typing import Any
 
 __all__ = ["count_tokens", "split_tokens"]
 
-# Close to the GPT pre-tokenizer: contractions, words with their leading space, short digit runs,
-# punctuation runs, whitespace.
-_PIECE = re.compile(r"'(?:s|t|re|ve|m|ll|d)| ?[^\W\d_]+| ?\d{1,3}| ?[^\s\w]+|\s+(?!\S)|\s+", re.UNICODE)
-_LONG = 10  # split words longer than this, as BPE does
+# Close to the GPT pre-tokenizer: contractions, words (at most 8 letters, as BPE splits long words)
+# with their leading space, short digit runs, punctuation runs, whitespace. Every character matches
+# some branch, so the pieces always join back to the text.
+_PIECE = re.compile(r"'(?:s|t|re|ve|m|ll|d)| ?[^\W\d_]{1,8}| ?\d{1,3}| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+", re.UNICODE)
 
 
 def split_tokens(text: str) -> list[str]:
     """Split ``text`` into token-like pieces that join back to exactly ``text``."""
-    pieces: list[str] = []
-    for piece in _PIECE.findall(text):
-        while len(piece) > _LONG:
-            pieces.append(piece[:6])
-            piece = piece[6:]
-        pieces.append(piece)
-    if "".join(pieces) != text:  # characters the pattern cannot see (e.g. underscores)
-        return _split_fallback(text)
-    return pieces
-
-
-def _split_fallback(text: str) -> list[str]:
-    return [text[i : i + 4] for i in range(0, len(text), 4)]
+    return _PIECE.findall(text)  # type: ignore[no-any-return]
 
 
 _BLOBS = {
@@ -80,10 +68,4 @@ def count_tokens(text: str, model: str = "") -> int:
     encoding = _encoding(_encoding_name(model))
     if encoding is not None:
         return len(encoding.encode(text, disallowed_special=()))
-    return _estimate(text)
-
-
-def _estimate(text: str) -> int:
-    """As many as :func:`split_tokens` gives, without building the pieces."""
-    pieces = _PIECE.findall(text)
-    return len(pieces) + sum((len(piece) - 5) // 6 for piece in pieces if len(piece) > _LONG)
+    return len(_PIECE.findall(text))

@@ -69,12 +69,16 @@ def count_messages(messages: Iterable[Any], model: str) -> int:
     """Prompt tokens of chat messages: content plus the per-message framing the models add."""
     total = 3
     for message in messages:
-        total += 3 + count_value(message, model)
+        content = message.get("content") if type(message) is dict else None
+        if type(content) is str and len(message) == 2:  # {"role", "content"}: the common case
+            total += 4 + count_tokens(content, model)
+        else:
+            total += 3 + count_value(message, model)
     return total
 
 
-def usage_for(reply: Reply, prompt: int, completion: int) -> Usage:
-    """Counted usage with the reply's overrides applied."""
+def usage_for(reply: Reply, prompt: int, completion: int, reasoning: int = 0) -> Usage:
+    """Counted usage with the reply's overrides applied (``reasoning`` is part of ``completion``)."""
     override: Mapping[str, int] = reply.usage or {}
     prompt = override.get("prompt_tokens", override.get("input_tokens", prompt))
     completion = override.get("completion_tokens", override.get("output_tokens", completion))
@@ -82,7 +86,7 @@ def usage_for(reply: Reply, prompt: int, completion: int) -> Usage:
         prompt=prompt,
         completion=completion,
         cached=override.get("cached_tokens", 0),
-        reasoning=override.get("reasoning_tokens", 0),
+        reasoning=override.get("reasoning_tokens", reasoning),
     )
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from .._errors import invalid_json
 from .._reply import Reply
-from .._tokens import split_tokens
 from .._wire import Request, dumps
 
 __all__ = ["OBFUSCATION", "enc", "json_object", "pieces_for", "token_logprob"]
@@ -37,7 +36,7 @@ def pieces_for(reply: Reply, text: str | None, limit: int) -> tuple[list[str], b
 
     Returns the pieces and whether the limit cut them.
     """
-    pieces = list(reply.chunks) if reply.chunks is not None else split_tokens(text) if text else []
+    pieces = reply.pieces(text)
     if limit and len(pieces) > limit:
         return pieces[:limit], True
     return pieces, False

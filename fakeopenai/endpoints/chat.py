@@ -114,6 +114,11 @@ class _Choice:
     finish_reason: str = "stop"
 
     @property
+    def tokens(self) -> int:
+        """Completion tokens: text, refusal, and each call's name and arguments."""
+        return len(self.pieces) + len(self.refusal_pieces) + sum(len(pieces) + 1 for _, _, pieces in self.calls)
+
+    @property
     def text(self) -> str | None:
         return "".join(self.pieces) if self.pieces or not (self.calls or self.refusal_pieces) else None
 
@@ -150,23 +155,15 @@ def create(state: State, request: Request) -> Response:
     model = reply.model or body["model"]
     choices = _choices(state, body, reply)
     prompt = count_messages(body["messages"], model) + tools_tokens(body.get("tools"), model)
-    completion = sum(
-        len(choice.pieces)
-        + len(choice.refusal_pieces)
-        + sum(len(pieces) + 1 for _, _, pieces in choice.calls)
-        for choice in choices
-    )
-    usage = usage_for(reply, prompt, completion)
+    tokens = [choice.tokens for choice in choices]
+    usage = usage_for(reply, prompt, sum(tokens))
     identity = (
         state.ids.make("chatcmpl-", 29),
         state.created(),
         model,
         "fp_" + state.ids.hex(10),
     )
-    steps = max(
-        len(c.pieces) + len(c.refusal_pieces) + sum(len(p) + 1 for _, _, p in c.calls) for c in choices
-    )
-    duration = reply.ttft + reply.token_delay * max(0, steps - 1)
+    duration = reply.ttft + reply.token_delay * max(0, max(tokens) - 1)
     top = body.get("top_logprobs") or 0 if body.get("logprobs") else None
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
