@@ -84,6 +84,8 @@ class FakeOpenAI:
 
     ``seed`` makes ids repeatable; ``validate=False`` turns request validation off; ``sleep`` and
     ``async_sleep`` replace the waits of delayed answers (e.g. to record them instead of waiting).
+    ``ttft`` and ``token_delay`` (seconds) time the default reply, and the replies scripted as data
+    (the server's control API, scenario files) that set no timing of their own.
     """
 
     def __init__(
@@ -93,8 +95,14 @@ class FakeOpenAI:
         validate: bool = True,
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
+        ttft: float = 0.0,
+        token_delay: float = 0.0,
     ) -> None:
+        if ttft < 0 or token_delay < 0:
+            raise ValueError("ttft and token_delay must not be negative")
         self._state = State(seed=seed, validate=validate)
+        self._state.ttft = ttft
+        self._state.token_delay = token_delay
         self.sleep: Callable[[float], None] = sleep or time.sleep
         self.async_sleep: Callable[[float], Awaitable[None]] = async_sleep or anyio.sleep
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ._defaults import default_reply
@@ -46,12 +47,19 @@ class State:
         self.store: dict[str, Any] = {}
         self.default: Callable[[Request], Reply] = default_reply
         self.created: Callable[[], int] = _now
+        #: Seconds before the first token / between tokens of default replies that set none.
+        self.ttft = 0.0
+        self.token_delay = 0.0
 
     def reply_for(self, request: Request) -> Reply:
         """The reply for a generation request (scripted, else the default); raises a scripted failure."""
         answer: Answer | None = self.script.take(request, generates=True)
         if answer is None:
             answer = self.default(request)
+            if (self.ttft or self.token_delay) and isinstance(answer, Reply):
+                answer = replace(
+                    answer, ttft=answer.ttft or self.ttft, token_delay=answer.token_delay or self.token_delay
+                )
         request.answer = answer
         if isinstance(answer, Failure):
             raise answer.error()

@@ -1,0 +1,461 @@
+"""The ASGI adapter: an HTTP request in, the core's response description realised on the wire.
+
+No endpoint logic lives here. The app reads the body, builds a :class:`~fakeopenai.Request`, asks
+``fake.handle`` and writes what it describes: the status line and headers, then the body or each
+timed event, waiting out the delays on the event loop (never blocking other connections) and
+flushing every event as it is due. A client that goes away mid-stream is noticed
+(``http.disconnect``) and dropped at once, without waiting out the rest of the stream.
+
+Around the core it adds only what a network face needs: the control API under ``/_fakeopenai/``,
+an optional API key, a body size limit and the JSON content-type check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from typing import Any
+
+import anyio
+
+from .. import _core
+from .._errors import APIError
+from .._fake import FakeOpenAI
+from .._scenario import Entry, apply
+from .._wire import Request, Response, coalesce, dumps
+
+__all__ = ["CONTROL_PREFIX", "DEFAULT_MAX_BODY", "ConnectionDropped", "FakeOpenAIApp", "Headers", "app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+#: Paths under this prefix are the control API, never the fake OpenAI API.
+CONTROL_PREFIX = "/_fakeopenai"
+#: Request bodies larger than this get a 413 (the SDK's largest uploads stay well below).
+DEFAULT_MAX_BODY = 32 * 1024 * 1024
+
+_KEY_HINT = "You can find your API key at https://platform.openai.com/account/api-keys."
+_NO_KEY = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using "
+    "Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if "
+    "you're accessing the API from your browser and are prompted for a username and password. You can "
+    "obtain an API key from https://platform.openai.com/account/api-keys."
+)
+_AUTHENTICATE = {"www-authenticate": 'Bearer realm="OpenAI API"'}
+# Bodies the API can read: JSON everywhere, multipart for uploads.
+_MEDIA_TYPES = ("application/json", "multipart/form-data")
+
+
+class ConnectionDropped(Exception):
+    """Raised by the app to break a response on purpose (a reply scripted to drop the connection).
+
+    The server closes the connection mid-body, so the client sees an incomplete chunked read. Served
+    by ``python -m fakeopenai serve``, these are not logged as errors.
+    """
+
+
+class Headers(Mapping[str, str]):
+    """Request headers from an ASGI scope, looked up case-insensitively (repeated ones joined by ``,``)."""
+
+    __slots__ = ("_map", "_raw")
+
+    def __init__(self, raw: Sequence[tuple[bytes, bytes]]) -> None:
+        self._raw = raw
+        self._map: dict[str, str] | None = None
+
+    def _dict(self) -> dict[str, str]:
+        found = self._map
+        if found is None:
+            found = {}
+            for name, value in self._raw:
+                key = name.decode("latin-1").lower()
+                text = value.decode("latin-1")
+                found[key] = f"{found[key]}, {text}" if key in found else text
+            self._map = found
+        return found
+
+    def __getitem__(self, key: str) -> str:
+        return self._dict()[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __repr__(self) -> str:
+        return f"Headers({self._dict()!r})"
+
+
+def _query(raw: bytes) -> Mapping[str, str]:
+    if not raw:
+        return _NO_QUERY
+    from urllib.parse import parse_qsl
+
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        query.setdefault(key, value)  # the first value of a repeated key, as httpx's QueryParams
+    return query
+
+
+_NO_QUERY: Mapping[str, str] = {}
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value  # type: ignore[no-any-return]
+    return None
+
+
+def _redact(key: str) -> str:
+    """An API key as the real API echoes it: start and end kept, the middle starred."""
+    return key if len(key) <= 12 else key[:8] + "*" * (len(key) - 12) + key[-4:]
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class _Watch:
+    """Waits out one response's delays, ending early when the client disconnects."""
+
+    __slots__ = ("_loop", "_receive", "_sleep", "_task", "_waiter", "gone")
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, receive: Receive, sleep: Callable[[float], Awaitable[None]] | None
+    ) -> None:
+        self._loop = loop
+        self._receive = receive
+        self._sleep = sleep
+        self._waiter: asyncio.Future[None] | None = None
+        self.gone = False
+        self._task = loop.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while (await self._receive())["type"] != "http.disconnect":
+            pass
+        self.gone = True
+        if self._waiter is not None:
+            _wake(self._waiter)
+
+    async def until(self, deadline: float) -> bool:
+        """Wait until loop time ``deadline``; ``False`` when the client has gone."""
+        delay = deadline - self._loop.time()
+        if delay > 0 and not self.gone:
+            if self._sleep is not None:  # an injected sleep (tests recording waits)
+                await self._sleep(delay)
+                return not self.gone
+            waiter = self._waiter = self._loop.create_future()
+            handle = self._loop.call_at(deadline, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                handle.cancel()
+                self._waiter = None
+        return not self.gone
+
+    def close(self) -> None:
+        self._task.cancel()
+
+
+class FakeOpenAIApp:
+    """An ASGI application serving the OpenAI API from a :class:`~fakeopenai.FakeOpenAI` (``.fake``).
+
+    Made by :func:`app`; see there for the options.
+    """
+
+    def __init__(
+        self,
+        fake: FakeOpenAI,
+        *,
+        api_key: str | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+        keep_requests: int | None = None,
+        control: bool = True,
+        scenario: Sequence[Entry] = (),
+    ) -> None:
+        if max_body < 0:
+            raise ValueError("max_body must not be negative")
+        if keep_requests is not None and keep_requests < 0:
+            raise ValueError("keep_requests must not be negative")
+        #: The fake answering every request.
+        self.fake = fake
+        self.api_key = api_key
+        self.max_body = max_body
+        self.keep_requests = keep_requests
+        self.control = control
+        #: Entries applied at start and again after each ``POST /_fakeopenai/reset``.
+        self.scenario = list(scenario)
+        apply(fake, self.scenario)
+
+    def reset(self) -> None:
+        """Forget everything the fake was told and saw, then apply the start-up scenario again."""
+        self.fake.reset()
+        apply(self.fake, self.scenario)
+
+    # -- ASGI -----------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":  # the Realtime API is out of scope: refuse the handshake
+            await receive()
+            await send({"type": "websocket.close", "code": 1000})
+
+    @staticmethod
+    async def _lifespan(receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        body = await self._read(scope, receive)
+        if body is None:  # the client left before sending its body
+            return
+        raw_query: bytes = scope.get("query_string", b"")
+        if self.control and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
+            await self._control(scope, path, raw_query, body, send)
+            return
+        request = Request(
+            scope["method"],
+            _url(scope, raw_query),
+            path,
+            Headers(scope["headers"]),
+            _query(raw_query),
+            body if isinstance(body, bytes) else b"",
+        )
+        refusal = body if isinstance(body, APIError) else self._refuse(request)
+        if refusal is not None:
+            response = self._record(request, refusal)
+        else:
+            response = self.fake.handle(request)
+            keep = self.keep_requests
+            if keep is not None:
+                log = self.fake.requests
+                if len(log) > keep + keep // 8:
+                    del log[: len(log) - keep]
+        await self._realise(response, started, loop, receive, send)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes | APIError | None:
+        """The whole body; a 413 when it is over the limit; ``None`` when the client disconnected."""
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            return _too_large(int(declared), self.max_body)
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body: bytes = message.get("body", b"")
+        if not message.get("more_body"):
+            return body if len(body) <= self.max_body else _too_large(len(body), self.max_body)
+        parts = [body]
+        size = len(body)
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            part = message.get("body", b"")
+            size += len(part)
+            if size > self.max_body:
+                return _too_large(size, self.max_body)
+            parts.append(part)
+            if not message.get("more_body"):
+                return b"".join(parts)
+
+    def _refuse(self, request: Request) -> APIError | None:
+        """The real API's 401 or 400 for a request it would not read, else ``None``."""
+        if self.api_key is not None:
+            refusal = self._check_key(request.headers)
+            if refusal is not None:
+                return refusal
+        if request.body:
+            content_type = request.headers.get("content-type", "")
+            media = content_type.partition(";")[0].strip().lower()
+            if media not in _MEDIA_TYPES and not media.endswith("+json"):
+                return APIError(
+                    400,
+                    f"Invalid Content-Type header ({content_type}), expected application/json. "
+                    "(HINT: If you're using curl, you can pass -H 'Content-Type: application/json')",
+                )
+        return None
+
+    def _check_key(self, headers: Mapping[str, str]) -> APIError | None:
+        authorization = headers.get("authorization")
+        if authorization is not None:
+            scheme, _, key = authorization.partition(" ")
+            key = key.strip() if scheme.lower() == "bearer" else authorization.strip()
+        else:
+            key = headers.get("api-key", "").strip()  # Azure's header
+        if key == self.api_key:
+            return None
+        if not key:
+            return APIError(401, _NO_KEY, headers=_AUTHENTICATE)
+        return APIError(
+            401,
+            f"Incorrect API key provided: {_redact(key)}. {_KEY_HINT}",
+            code="invalid_api_key",
+            headers=_AUTHENTICATE,
+        )
+
+    def _record(self, request: Request, error: APIError) -> Response:
+        """Answer ``error`` and log the request, as the core logs the requests it answers."""
+        response = _core.error_response(self.fake._state, error)
+        request.endpoint = _core.normalize(request.path)
+        request.status = response.status
+        request.response = response
+        self.fake.requests.append(request)
+        return response
+
+    async def _control(self, scope: Scope, path: str, raw_query: bytes, body: bytes | APIError, send: Send) -> None:
+        from ._control import handle
+
+        status: int
+        payload: Any
+        if isinstance(body, APIError):
+            status, payload = body.status, body.body()
+        else:
+            refusal = self._check_key(Headers(scope["headers"])) if self.api_key is not None else None
+            if refusal is not None:
+                status, payload = refusal.status, refusal.body()
+            else:
+                status, payload = handle(self, scope["method"], path[len(CONTROL_PREFIX) :], _query(raw_query), body)
+        data = dumps(payload)
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
+        if status == 401:
+            headers.append((b"www-authenticate", _AUTHENTICATE["www-authenticate"].encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+    async def _realise(
+        self, response: Response, started: float, loop: asyncio.AbstractEventLoop, receive: Receive, send: Send
+    ) -> None:
+        """Write ``response`` as it describes itself: delays, events, and how the connection ends."""
+        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]
+        drop = response.then == "drop"
+        events = response.events
+        if events is None:
+            headers.append((b"content-length", b"%d" % len(response.body)))
+            if response.delay > 0:
+                watch = self._watch(loop, receive)
+                try:
+                    if not await watch.until(started + response.delay):
+                        return
+                finally:
+                    watch.close()
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            if drop:
+                raise ConnectionDropped("connection dropped before the body, as scripted")
+            await send({"type": "http.response.body", "body": response.body})
+            return
+        plan = coalesce(events)
+        if response.delay <= 0 and not any(delay > 0 for delay, _ in plan):
+            # Nothing to wait for (coalesce made it one piece): the whole stream in one write.
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            data = b"".join(piece for _, piece in plan)
+            await send({"type": "http.response.body", "body": data, "more_body": drop})
+            if drop:
+                raise ConnectionDropped("stream dropped, as scripted")
+            return
+        due = started + response.delay
+        watch = self._watch(loop, receive)
+        try:
+            if response.delay > 0 and not await watch.until(due):
+                return
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            last = len(plan) - 1
+            for index, (delay, data) in enumerate(plan):
+                if delay > 0:
+                    due += delay
+                    if not await watch.until(due):
+                        return
+                elif watch.gone:
+                    return
+                await send({"type": "http.response.body", "body": data, "more_body": drop or index < last})
+            if not plan:
+                await send({"type": "http.response.body", "body": b"", "more_body": drop})
+        finally:
+            watch.close()
+        if drop:
+            raise ConnectionDropped("stream dropped, as scripted")
+
+    def _watch(self, loop: asyncio.AbstractEventLoop, receive: Receive) -> _Watch:
+        sleep = self.fake.async_sleep
+        return _Watch(loop, receive, None if sleep is anyio.sleep else sleep)
+
+
+def _url(scope: Scope, raw_query: bytes) -> str:
+    host = _header(scope, b"host")
+    if host is None:
+        server = scope.get("server") or ("localhost", None)
+        host = (f"{server[0]}:{server[1]}" if server[1] else str(server[0])).encode()
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+    scheme: str = scope.get("scheme", "http")
+    url = scheme + "://" + host.decode("latin-1") + raw_path.decode("latin-1")
+    return url + "?" + raw_query.decode("latin-1") if raw_query else url
+
+
+def _too_large(size: int, limit: int) -> APIError:
+    return APIError(
+        413,
+        f"Request body too large: {size} bytes, the limit is {limit} bytes.",
+        code="request_too_large",
+    )
+
+
+def app(
+    fake: FakeOpenAI | None = None,
+    *,
+    api_key: str | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
+    keep_requests: int | None = None,
+    control: bool = True,
+    scenario: Any = None,
+) -> FakeOpenAIApp:
+    """An ASGI application serving the OpenAI API from ``fake`` (a new :class:`FakeOpenAI` by default).
+
+    Mount it in any ASGI server, or test it in-process with ``httpx.ASGITransport(app=...)``.
+
+    - ``api_key``: answer requests carrying any other key with the real API's 401 (default: any key).
+    - ``max_body``: bodies over this many bytes get a 413.
+    - ``keep_requests``: keep only the last N requests in ``fake.requests`` (default: all).
+    - ``control``: serve the control API under ``/_fakeopenai/`` (replies, failures, rules, requests,
+      reset); see ``docs/server.md``.
+    - ``scenario``: a scenario document (a dict or list, as in a scenario file) applied at start and
+      after every reset.
+    """
+    from .._scenario import parse_scenario
+
+    fake = fake if fake is not None else FakeOpenAI()
+    entries = (
+        parse_scenario(scenario, ttft=fake._state.ttft, token_delay=fake._state.token_delay)
+        if scenario is not None
+        else []
+    )
+    return FakeOpenAIApp(
+        fake, api_key=api_key, max_body=max_body, keep_requests=keep_requests, control=control, scenario=entries
+    )
+
+
+class DroppedFilter(logging.Filter):
+    """Hides the server's error log of a :class:`ConnectionDropped` (a scripted fault, not a bug)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        info = record.exc_info
+        return not (info and isinstance(info[1], ConnectionDropped))

@@ -1,0 +1,217 @@
+"""``python -m fakeopenai serve``: the ASGI app under uvicorn, one process or several.
+
+Imported only by :func:`fakeopenai.server.main`, so the in-process library never imports uvicorn.
+The socket is bound here (so ``--port 0`` picks a free port and the URL printed is the real one);
+with ``--workers N`` each worker process has its own fake, built from the same options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import uvicorn
+
+from .._fake import FakeOpenAI
+from .._scenario import ScenarioError, load_file, parse_scenario
+from ._asgi import DEFAULT_MAX_BODY, DroppedFilter, FakeOpenAIApp
+
+__all__ = ["build_app", "main", "worker_app"]
+
+_OPTIONS_ENV = "FAKEOPENAI_SERVE_OPTIONS"
+_SIZES = {"": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2, "g": 1024**3}
+
+
+def _size(text: str) -> int:
+    """``33554432``, ``32MiB``, ``512k``: a size in bytes."""
+    number = text.strip().lower()
+    suffix = number.lstrip("0123456789")
+    digits = number[: len(number) - len(suffix)]
+    if not digits or suffix.strip() not in _SIZES:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 33554432, 32MiB or 512k)")
+    return int(digits) * _SIZES[suffix.strip()]
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m fakeopenai serve",
+        description="Serve the fake OpenAI API over HTTP (base URL http://HOST:PORT/v1; control API under "
+        "/_fakeopenai/). Every worker process has its own fake: state is per process.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port, 0 for any free one (default: 8080)")
+    parser.add_argument("--workers", type=int, default=1, help="processes, each with its own fake (default: 1)")
+    parser.add_argument("--scenario", metavar="FILE", help="rules and queued answers (JSON, or YAML with PyYAML)")
+    parser.add_argument("--api-key", help="accept only this key; any other gets the real API's 401")
+    parser.add_argument("--ttft", type=_seconds, default=0.0, help="default seconds before the first token")
+    parser.add_argument("--token-delay", type=_seconds, default=0.0, help="default seconds between tokens")
+    parser.add_argument("--seed", help="make ids repeatable")
+    parser.add_argument(
+        "--max-body", type=_size, default=DEFAULT_MAX_BODY, help="larger request bodies get 413 (default: 32MiB)"
+    )
+    parser.add_argument(
+        "--keep-requests", type=int, default=1000, help="recorded requests kept per process (default: 1000)"
+    )
+    parser.add_argument("--no-control", action="store_true", help="do not serve the /_fakeopenai/ control API")
+    parser.add_argument("--no-validate", action="store_true", help="do not validate request bodies")
+    parser.add_argument("--http", choices=["auto", "h11", "httptools"], default="auto", help="uvicorn HTTP parser")
+    parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto", help="event loop")
+    parser.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument(
+        "--graceful-timeout", type=_seconds, default=2.0, help="seconds open streams get to finish on shutdown"
+    )
+    return parser
+
+
+def build_app(options: dict[str, Any]) -> FakeOpenAIApp:
+    """The app for one process, from the parsed options (as a JSON-able dict)."""
+    fake = FakeOpenAI(
+        seed=options.get("seed"),
+        validate=not options.get("no_validate", False),
+        ttft=options.get("ttft", 0.0),
+        token_delay=options.get("token_delay", 0.0),
+    )
+    entries = []
+    if options.get("scenario"):
+        timing = {"ttft": fake._state.ttft, "token_delay": fake._state.token_delay}
+        entries = parse_scenario(load_file(options["scenario"]), **timing)
+    return FakeOpenAIApp(
+        fake,
+        api_key=options.get("api_key"),
+        max_body=options.get("max_body", DEFAULT_MAX_BODY),
+        keep_requests=options.get("keep_requests"),
+        control=not options.get("no_control", False),
+        scenario=entries,
+    )
+
+
+def worker_app() -> FakeOpenAIApp:
+    """The app factory each ``--workers`` process calls (options come through the environment)."""
+    logging.getLogger("uvicorn.error").addFilter(DroppedFilter())
+    return build_app(json.loads(os.environ[_OPTIONS_ENV]))
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _announce(base: str, workers: int) -> Callable[[], None]:
+    def announce() -> None:
+        where = f" ({workers} worker processes, each with its own state)" if workers > 1 else ""
+        print(f"fakeopenai serving {base}/v1{where}; control API at {base}/_fakeopenai/ - Ctrl-C to stop", flush=True)
+
+    return announce
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, announcing the base URL once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._announce = announce
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            self._announce()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the options, bind, serve until Ctrl-C or SIGTERM; the exit status."""
+    options = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if options.workers < 1:
+        print("fakeopenai serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    settings = {key: value for key, value in vars(options).items() if value is not None}
+    try:
+        app = build_app(settings)  # fails early, in the parent, on a bad scenario file
+    except (OSError, ScenarioError) as exc:
+        print(f"fakeopenai serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = _bind(options.host, options.port)
+    except OSError as exc:
+        print(f"fakeopenai serve: cannot listen on {options.host}:{options.port}: {exc}", file=sys.stderr)
+        return 1
+    common: dict[str, Any] = {
+        "http": options.http,
+        "loop": options.loop,
+        "log_level": options.log_level.lower(),
+        "access_log": options.access_log,
+        "server_header": False,
+        "timeout_graceful_shutdown": options.graceful_timeout,
+        "lifespan": "on",
+    }
+    announce = _announce(_base_url(sock), options.workers)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if options.workers == 1:
+            config = uvicorn.Config(app, **common)
+            logging.getLogger("uvicorn.error").addFilter(DroppedFilter())
+            server = _Server(config, announce)
+            server.run(sockets=[sock])
+            if not server.started:
+                return 1
+        else:
+            _serve_workers(settings, sock, options.workers, common, announce)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sock.close()
+    print("fakeopenai stopped", flush=True)
+    return 0
+
+
+def _serve_workers(
+    settings: dict[str, Any], sock: socket.socket, workers: int, common: dict[str, Any], announce: Callable[[], None]
+) -> None:
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[_OPTIONS_ENV] = json.dumps(settings)
+    config = uvicorn.Config("fakeopenai.server._cli:worker_app", factory=True, workers=workers, **common)
+    sock.listen(config.backlog)  # connections queue from now on, until a worker takes them
+    announce()
+    if "target" in inspect.signature(Multiprocess).parameters:  # older uvicorn
+        supervisor = Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock])  # type: ignore[call-arg]
+    else:
+        supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()

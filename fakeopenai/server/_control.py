@@ -1,0 +1,144 @@
+"""The control API under ``/_fakeopenai/``: script the fake and read what it saw, over HTTP.
+
+=======  ======================  ==========================================================
+POST     /_fakeopenai/replies    queue replies: ``fake.reply`` fields, ``times``, ``match``
+POST     /_fakeopenai/failures   queue errors: ``fake.fail`` fields, ``times``, ``endpoint``
+POST     /_fakeopenai/rules      add rules: ``{"match", "reply" | "fail", "times"}``
+POST     /_fakeopenai/scenario   apply a scenario document (``{"rules": [...], "queue": [...]}``)
+GET      /_fakeopenai/requests   the recorded requests (``?endpoint=/chat/*`` filters)
+GET      /_fakeopenai/status     process id, counts of requests and queued answers
+POST     /_fakeopenai/reset      forget everything, then apply the start-up scenario again
+=======  ======================  ==========================================================
+
+Bodies take one object or a list of them. Bad input answers 400 with an OpenAI-shaped error and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .. import _scenario
+from .._errors import APIError, invalid_json
+from .._wire import Request
+
+if TYPE_CHECKING:
+    from ._asgi import FakeOpenAIApp
+
+__all__ = ["handle", "request_json"]
+
+Handler = Callable[["FakeOpenAIApp", Mapping[str, str], bytes], Any]
+
+
+def _body(data: bytes) -> Any:
+    if not data.strip():
+        raise APIError(400, "The request body is empty: send a JSON object or a list of them.")
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise invalid_json() from None
+
+
+def _timing(app: FakeOpenAIApp) -> dict[str, float]:
+    state = app.fake._state
+    return {"ttft": state.ttft, "token_delay": state.token_delay}
+
+
+def _queued(app: FakeOpenAIApp, entries: list[_scenario.Entry]) -> dict[str, Any]:
+    _scenario.apply(app.fake, entries)
+    return {"object": "fakeopenai.scripted", "added": len(entries), "pending": len(app.fake.pending)}
+
+
+def _replies(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    return _queued(app, _scenario.reply_entries(_body(data), **_timing(app)))
+
+
+def _failures(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    return _queued(app, _scenario.failure_entries(_body(data)))
+
+
+def _rules(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    return _queued(app, _scenario.rule_entries(_body(data), **_timing(app)))
+
+
+def _scenario_doc(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    return _queued(app, _scenario.parse_scenario(_body(data), **_timing(app)))
+
+
+def request_json(index: int, request: Request) -> dict[str, Any]:
+    """A recorded request as the control API lists it."""
+    item: dict[str, Any] = {
+        "index": index,
+        "method": request.method,
+        "path": request.path,
+        "endpoint": request.endpoint,
+        "query": dict(request.query),
+        "headers": dict(request.headers),
+        "json": request.json,
+        "status": request.status,
+        "model": request.model,
+        "stream": request.stream,
+    }
+    if request.json is None and request.body:
+        item["body"] = request.body.decode("utf-8", "replace")
+    return item
+
+
+def _requests(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    pattern = query.get("endpoint")
+    listed = [
+        request_json(i, request)
+        for i, request in enumerate(app.fake.requests)
+        if pattern is None or fnmatch.fnmatchcase(request.endpoint, pattern)
+    ]
+    return {"object": "list", "data": listed}
+
+
+def _status(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    return {
+        "object": "fakeopenai.status",
+        "pid": os.getpid(),
+        "requests": len(app.fake.requests),
+        "pending": len(app.fake.pending),
+    }
+
+
+def _reset(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    app.reset()
+    return {"object": "fakeopenai.reset", "pending": len(app.fake.pending)}
+
+
+_ROUTES: dict[tuple[str, str], Handler] = {
+    ("POST", "/replies"): _replies,
+    ("POST", "/failures"): _failures,
+    ("POST", "/rules"): _rules,
+    ("POST", "/scenario"): _scenario_doc,
+    ("GET", "/requests"): _requests,
+    ("GET", "/status"): _status,
+    ("POST", "/reset"): _reset,
+}
+_PATHS = {path for _, path in _ROUTES}
+
+
+def handle(app: FakeOpenAIApp, method: str, path: str, query: Mapping[str, str], data: bytes) -> tuple[int, Any]:
+    """Status and JSON payload for one control request (``path`` without the ``/_fakeopenai`` prefix)."""
+    path = path.rstrip("/")
+    route = _ROUTES.get((method, path))
+    try:
+        if route is None:
+            if path in _PATHS:
+                raise APIError(405, f"Method {method} not allowed for /_fakeopenai{path}.")
+            raise APIError(
+                404, f"Invalid control URL ({method} /_fakeopenai{path}); see /_fakeopenai/status and docs/server.md."
+            )
+        return 200, route(app, query, data)
+    except APIError as error:
+        return error.status, error.body()
+    except _scenario.ScenarioError as error:
+        return 400, APIError(400, error.message, param=error.param).body()
+    except Exception as exc:  # a bug of ours answers like the API instead of breaking the connection
+        return 500, APIError(500, f"fakeopenai internal error: {type(exc).__name__}: {exc}", type="server_error").body()
