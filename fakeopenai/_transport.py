@@ -59,6 +59,7 @@ class EventStream:
 
     def __init__(self, response: Response, request: Any, flavour: Flavour, fake: FakeOpenAI) -> None:
         self._events: list[Event] = coalesce(response.events or ())
+        self._position = 0
         self._then = response.then
         self._request = request
         self._flavour = flavour
@@ -68,35 +69,39 @@ class EventStream:
     def _dropped(self) -> Exception:
         return self._flavour.remote_protocol_error(_DROPPED, request=self._request)
 
+    def _pending(self) -> Iterator[tuple[float, float, bytes]]:
+        """(wait, delay, data) of the events not yet sent: a body is read once, as from a socket."""
+        while self._position < len(self._events):
+            delay, data = self._events[self._position]
+            self._position += 1
+            yield _wait(delay, self._timeout), delay, data
+        if self._then == "drop":
+            self._then = "close"
+            raise self._dropped()
+
     def __iter__(self) -> Iterator[bytes]:
         sleep = self._fake.sleep
-        for delay, data in self._events:
-            if delay > 0:
-                wait = _wait(delay, self._timeout)
+        for wait, delay, data in self._pending():
+            if wait > 0:
                 sleep(wait)
                 if wait < delay:
                     raise _timed_out(self._flavour, self._request)
             yield data
-        if self._then == "drop":
-            raise self._dropped()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         sleep = self._fake.async_sleep
-        for delay, data in self._events:
-            if delay > 0:
-                wait = _wait(delay, self._timeout)
+        for wait, delay, data in self._pending():
+            if wait > 0:
                 await sleep(wait)
                 if wait < delay:
                     raise _timed_out(self._flavour, self._request)
             yield data
-        if self._then == "drop":
-            raise self._dropped()
 
     def close(self) -> None:
-        self._events = []
+        self._position = len(self._events)
 
     async def aclose(self) -> None:
-        self._events = []
+        self._position = len(self._events)
 
 
 class TransportBase:

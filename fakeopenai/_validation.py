@@ -72,11 +72,11 @@ def require(body: Mapping[str, Any], key: str, *kinds: str) -> Any:
     return body[key]
 
 
-def check_range(value: Any, param: str, low: float | None, high: float | None) -> None:
-    """The real API's ``*_below_min_value`` / ``*_above_max_value`` 400s."""
+def check_range(value: Any, param: str, low: float | None, high: float | None, kind: str = "") -> None:
+    """The real API's ``*_below_min_value`` / ``*_above_max_value`` 400s (``kind``: the schema's type)."""
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         return
-    kind = "integer" if isinstance(value, int) else "decimal"
+    kind = "integer" if kind == "integer" or (not kind and isinstance(value, int)) else "decimal"
     if low is not None and value < low:
         raise bad_request(
             f"Invalid '{param}': {kind} below minimum value. Expected a value >= {low:g}, "

@@ -33,7 +33,7 @@ _DONE = b"data: [DONE]\n\n"
 def _number(key: str, low: float | None, high: float | None, kind: str = "number") -> Callable[[Any], None]:
     def check(value: Any) -> None:
         check_type(value, key, kind)
-        check_range(value, key, low, high)
+        check_range(value, key, low, high, kind)
 
     return check
 

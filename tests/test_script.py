@@ -1,0 +1,105 @@
+"""Choosing replies: FIFO queue, rules, responders, default — safe across threads and tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import openai
+import pytest
+
+import fakeopenai
+from fakeopenai import Reply
+
+from .conftest import Api
+
+HI = [{"role": "user", "content": "Hi"}]
+
+
+async def text_of(api: Api, **kwargs: object) -> str:
+    kwargs.setdefault("model", "gpt-4o-mini")
+    kwargs.setdefault("messages", HI)
+    completion = await api("chat.completions.create", **kwargs)
+    return str(completion.choices[0].message.content)
+
+
+async def test_queue_is_first_in_first_out(api: Api) -> None:
+    api.fake.reply("one").reply("two").reply("three", times=2)
+    assert [await text_of(api) for _ in range(4)] == ["one", "two", "three", "three"]
+    assert api.fake.pending == []
+    api.fake.assert_all_consumed()
+
+
+async def test_rules_match_model_and_text(api: Api) -> None:
+    api.fake.on(model="gpt-4o*").reply("big model")
+    api.fake.on(contains="weather").reply("sunny", times=1)
+    assert await text_of(api, model="gpt-4o") == "big model"
+    assert await text_of(api, model="o3", messages=[{"role": "user", "content": "the weather?"}]) == "sunny"
+    assert await text_of(api, model="o3", messages=[{"role": "user", "content": "the weather?"}]) != "sunny"
+    api.fake.reply("queued first")
+    assert await text_of(api, model="gpt-4o") == "queued first"  # the queue comes before rules
+
+
+async def test_responder_builds_reply_from_request(api: Api) -> None:
+    @api.fake.respond
+    def echo(request: fakeopenai.Request) -> str | None:
+        text = request.last_user_message
+        return None if text == "pass" else f"echo: {text}"
+
+    assert await text_of(api, messages=[{"role": "user", "content": "ping"}]) == "echo: ping"
+    default = await text_of(api, messages=[{"role": "user", "content": "pass"}])
+    assert default and not default.startswith("echo")
+    api.fake.reply(lambda request: Reply(f"once for {request.model}"))
+    assert await text_of(api, model="m1") == "once for m1"
+
+
+async def test_unconsumed_replies_are_reported(api: Api) -> None:
+    api.fake.reply("never asked for")
+    with pytest.raises(AssertionError, match="1 queued answer"):
+        api.fake.assert_all_consumed()
+    api.fake.reset()
+    assert api.fake.pending == [] and len(api.fake.requests) == 0
+
+
+def test_threads_each_reply_delivered_exactly_once(fake: fakeopenai.FakeOpenAI) -> None:
+    n = 64
+    for i in range(n):
+        fake.reply(f"reply {i}")
+    client = openai.OpenAI(api_key="sk", http_client=fake.client(), max_retries=0)
+    got: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(n // 8):
+            text = client.chat.completions.create(model="m", messages=HI).choices[0].message.content  # type: ignore[arg-type]
+            with lock:
+                got.append(str(text))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(got) == sorted(f"reply {i}" for i in range(n))
+    assert fake.pending == []
+
+
+async def test_tasks_each_reply_delivered_exactly_once(fake: fakeopenai.FakeOpenAI) -> None:
+    n = 50
+    for i in range(n):
+        fake.reply(f"reply {i}", ttft=0.001 * (i % 3))
+    client = openai.AsyncOpenAI(api_key="sk", http_client=fake.async_client(), max_retries=0)
+
+    async def one() -> str:
+        stream = await client.chat.completions.create(model="m", messages=HI, stream=True)  # type: ignore[arg-type]
+        return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+
+    got = await asyncio.gather(*(one() for _ in range(n)))
+    assert sorted(got) == sorted(f"reply {i}" for i in range(n))
+
+
+def test_reply_rejects_mixed_arguments(fake: fakeopenai.FakeOpenAI) -> None:
+    with pytest.raises(TypeError):
+        fake.reply(Reply("x"), refusal="no")
+    with pytest.raises(ValueError, match="negative"):
+        fake.reply("x", ttft=-1)
