@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ._errors import APIError
 from ._state import JSON, State
 from ._wire import Request, Response, dumps
-from .endpoints import chat, responses
+from .endpoints import chat, completions, responses
 
 __all__ = ["ROUTES", "Route", "handle", "normalize"]
 
@@ -68,6 +68,7 @@ class _Table:
 
 ROUTES: list[Route] = [
     Route("POST", "/chat/completions", chat.create, generates=True),
+    Route("POST", "/completions", completions.create, generates=True),
     Route("POST", "/responses", responses.create, generates=True),
     Route("GET", "/responses/{response_id}", responses.retrieve),
     Route("DELETE", "/responses/{response_id}", responses.delete),
