@@ -127,11 +127,18 @@ class FakeOpenAI:
         chunks: Sequence[str] | None = None,
         model: str | None = None,
         reasoning: str | None = None,
+        error_after: int | None = None,
+        error_message: str | None = None,
+        drop_after: int | None = None,
+        stall_after: int | None = None,
+        stall: float | None = None,
         times: int = 1,
     ) -> FakeOpenAI:
         """Queue what the next generation request gets (``times`` requests in a row).
 
         ``text`` may also be a :class:`Reply`, or a function of the request (a one-off responder).
+        Fields are those of :class:`Reply`, faults included (``error_after``, ``drop_after``,
+        ``stall_after`` with ``stall``).
         """
         if callable(text) and not isinstance(text, Reply):
             self._state.script.enqueue(text, times=times)
@@ -145,6 +152,11 @@ class FakeOpenAI:
             "chunks": chunks,
             "model": model,
             "reasoning": reasoning,
+            "error_after": error_after,
+            "error_message": error_message,
+            "drop_after": drop_after,
+            "stall_after": stall_after,
+            "stall": stall,
         }
         self._state.script.enqueue(_reply(text, tool_calls, fields), times=times)
         return self

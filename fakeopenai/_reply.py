@@ -48,6 +48,11 @@ class Reply:
     - ``ttft``: seconds before the first token; ``token_delay``: seconds between tokens.
     - ``chunks``: the exact pieces a stream sends (default: the text split into tokens).
     - ``model``: the model name the answer reports (default: the requested one).
+
+    Faults (see ``docs/faults.md``): ``error_after=N`` sends N stream events then an error event
+    (``error_message``; a non-streamed request gets a 500); ``drop_after=N`` breaks the connection
+    after N events (before the answer when not streamed); ``stall_after=N`` with ``stall=seconds``
+    waits that much longer before event N (0: before the first byte), so client timeouts fire.
     """
 
     text: str | Sequence[str] | None = None
@@ -62,6 +67,11 @@ class Reply:
     #: Reasoning summary text (rendered by the Responses API as a ``reasoning`` item).
     reasoning: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    error_after: int | None = None
+    error_message: str | None = None
+    drop_after: int | None = None
+    stall_after: int | None = None
+    stall: float = 0.0
     _pieces: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -123,6 +123,8 @@ class TransportBase:
 
     def _finish(self, request: Any, response: Response) -> Any:
         flavour = self.flavour
+        if response.then == "drop" and response.events is None:
+            raise flavour.remote_protocol_error("Server disconnected without sending a response.", request=request)
         if response.events is None:
             # A ready ByteStream plus our own content-length costs a quarter of ``content=``.
             headers = [*response.headers, ("content-length", str(len(response.body)))]

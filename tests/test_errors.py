@@ -71,10 +71,13 @@ def test_missing_field_really_missing_on_the_wire(fake: fakeopenai.FakeOpenAI) -
 
 
 async def test_unknown_path_is_not_found(api: Api) -> None:
-    with pytest.raises(openai.NotFoundError) as caught:
+    async def call() -> None:
         result = api.method("post")("/no/such/endpoint", cast_to=object, body={})
         if api.is_async:
             await result
+
+    with pytest.raises(openai.NotFoundError) as caught:
+        await call()
     assert "Invalid URL (POST /v1/no/such/endpoint)" in str(caught.value)
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 from .._errors import invalid_json
+from .._faults import apply as apply_faults
+from .._faults import has_faults
+from .._faults import non_streamed as non_streamed_faults
 from .._reply import Reply
-from .._wire import Request, dumps
+from .._state import JSON, SSE, State
+from .._wire import Event, Request, Response, dumps, sse
 
 __all__ = ["OBFUSCATION", "enc", "json_object", "pieces_for", "token_logprob"]
 
@@ -52,3 +57,27 @@ def token_logprob(piece: str, top: int) -> dict[str, Any]:
         for rank, alt in enumerate(alternatives)
     ]
     return entry
+
+
+def chat_error_event(message: str, position: int) -> bytes:
+    """The error line the real API sends inside a chat/completions stream (the SDK raises ``APIError``)."""
+    return sse({"error": {"message": message, "type": "server_error", "param": None, "code": None}})
+
+
+def stream_response(
+    state: State, reply: Reply, events: list[Event], error_event: Callable[[str, int], bytes] = chat_error_event
+) -> Response:
+    """A 200 event stream for ``reply``, with the reply's faults applied."""
+    then: Literal["close", "drop"] = "close"
+    if has_faults(reply):
+        events, then = apply_faults(events, reply, error_event)
+    return Response(200, state.headers(SSE, reply.ttft * 1000), events=events, then=then)
+
+
+def json_response(state: State, reply: Reply, payload: Any, duration: float) -> Response:
+    """A 200 JSON answer for ``reply`` after ``duration`` seconds, with the reply's faults applied."""
+    then: Literal["close", "drop"] = "close"
+    if has_faults(reply):
+        stall, then = non_streamed_faults(reply)
+        duration += stall
+    return Response(200, state.headers(JSON, duration * 1000), dumps(payload), delay=duration, then=then)

@@ -14,14 +14,14 @@ from typing import Any
 
 from .._errors import bad_request
 from .._reply import Reply, ToolCall
-from .._state import JSON, SSE, State
+from .._state import State
 from .._tokens import split_tokens
 from .._usage import Usage, count_messages, tools_tokens, usage_for
 from .._validation import check_enum, check_range, check_type, require
-from .._wire import Event, Request, Response, dumps
+from .._wire import Event, Request, Response
 from ._common import OBFUSCATION as _OBFUSCATION
 from ._common import enc as _enc
-from ._common import json_object, pieces_for
+from ._common import json_object, json_response, pieces_for, stream_response
 from ._common import token_logprob as _token_logprob
 
 __all__ = ["create"]
@@ -168,9 +168,9 @@ def create(state: State, request: Request) -> Response:
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
         events = _stream(choices, identity, usage, reply, options, top)
-        return Response(200, state.headers(SSE, reply.ttft * 1000), events=events)
+        return stream_response(state, reply, events)
     payload = _completion(choices, identity, usage, top)
-    return Response(200, state.headers(JSON, duration * 1000), dumps(payload), delay=duration)
+    return json_response(state, reply, payload, duration)
 
 
 def _completion(

@@ -17,11 +17,11 @@ from typing import Any
 
 from .._errors import bad_request
 from .._reply import Reply
-from .._state import JSON, SSE, State
+from .._state import State
 from .._usage import Usage, count_value, usage_for
 from .._validation import check_range, check_type, require
-from .._wire import Event, Request, Response, dumps
-from ._common import enc, json_object, pieces_for, token_logprob
+from .._wire import Event, Request, Response
+from ._common import enc, json_object, json_response, pieces_for, stream_response, token_logprob
 
 __all__ = ["create"]
 
@@ -160,7 +160,7 @@ def create(state: State, request: Request) -> Response:
         options = body.get("stream_options") or {}
         include_usage = options.get("include_usage") is True
         events = _stream(choices, completion_id, created, model, usage if include_usage else None, reply, top)
-        return Response(200, state.headers(SSE, reply.ttft * 1000), events=events)
+        return stream_response(state, reply, events)
     payload = {
         "id": completion_id,
         "object": "text_completion",
@@ -177,7 +177,7 @@ def create(state: State, request: Request) -> Response:
         ],
         "usage": _usage(usage),
     }
-    return Response(200, state.headers(JSON, duration * 1000), dumps(payload), delay=duration)
+    return json_response(state, reply, payload, duration)
 
 
 def _stream(

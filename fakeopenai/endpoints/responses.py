@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from json.encoder import encode_basestring as quote
 from typing import Any
 
 from .._errors import APIError, bad_request
@@ -26,8 +28,8 @@ from .._state import JSON, SSE, State
 from .._tokens import split_tokens
 from .._usage import count_messages, count_value, tools_tokens, usage_for
 from .._validation import check_enum, check_range, check_type, require
-from .._wire import Event, Request, Response, dumps
-from ._common import OBFUSCATION, enc, json_object, pieces_for, token_logprob
+from .._wire import Event, Request, Response, dumps, sse
+from ._common import OBFUSCATION, enc, json_object, json_response, pieces_for, stream_response, token_logprob
 
 __all__ = ["StoredResponse", "create", "delete", "input_items", "retrieve"]
 
@@ -140,18 +142,29 @@ def _check_item(item: Any, i: int) -> None:
 # -- what is stored ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class StoredResponse:
-    """A stored response: the object ``retrieve`` returns and the items its model saw.
+    """A stored response: the object ``retrieve`` returns and what its model saw.
 
-    ``items`` is the whole context in order: earlier turns' input and output items (through
-    ``previous_response_id``), then this turn's input items. ``context_tokens`` is what that
-    context costs a following turn.
+    ``input`` is the request's ``input`` as sent; its item resources (with ids) are made when first
+    listed. ``previous`` is the response it continues (``previous_response_id``), kept even if that
+    one is deleted later. ``context_tokens`` is what the whole conversation costs a following turn.
     """
 
     body: dict[str, Any]
-    items: list[dict[str, Any]]
+    input: Any
+    previous: StoredResponse | None
     context_tokens: int
+    _items: list[dict[str, Any]] | None = None
+
+    def items(self, state: State) -> list[dict[str, Any]]:
+        """The whole context in order: earlier turns' input and output items, then this turn's input."""
+        if self._items is None:
+            own = _input_items(state, self.input)
+            if self.previous is not None:
+                own = [*self.previous.items(state), *self.previous.body["output"], *own]
+            self._items = own
+        return self._items
 
 
 def _not_found(response_id: str) -> APIError:
@@ -470,20 +483,29 @@ def create(state: State, request: Request) -> Response:
         final["completed_at"] += int(duration)
     final["usage"] = usage.responses()
     if final["store"]:
-        items = _input_items(state, value)
-        if previous is not None:
-            items = [*previous.items, *previous.body["output"], *items]
         context = (previous.context_tokens if previous is not None else 0) + turn_tokens + usage.completion
-        state.store[response_id] = StoredResponse(final, items, context)
+        state.store[response_id] = StoredResponse(final, value, previous, context)
 
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
         events = _stream(final, outs, reply.ttft, reply.token_delay, options.get("include_obfuscation") is not False)
-        return Response(200, state.headers(SSE, reply.ttft * 1000), events=events)
-    return Response(200, state.headers(JSON, duration * 1000), dumps(final), delay=duration)
+        return stream_response(state, reply, events, _error_event)
+    return json_response(state, reply, final, duration)
+
+
+def _error_event(message: str, position: int) -> bytes:
+    """The ``error`` event the real API sends when a Responses stream fails (the SDK yields it)."""
+    payload = {"type": "error", "sequence_number": position, "code": "server_error", "message": message, "param": None}
+    return sse(payload, event="error")
 
 
 # -- the event stream -------------------------------------------------------------------------
+
+
+@cache
+def _head(kind: str) -> str:
+    """The bytes of an event up to its ``sequence_number`` value."""
+    return "event: " + kind + '\ndata: {"type":"' + kind + '","sequence_number":'
 
 
 def _stream(
@@ -496,21 +518,16 @@ def _stream(
 
     def emit(kind: str, fields: str, delay: float = 0.0) -> None:
         nonlocal seq
-        events.append(
-            Event(
-                delay,
-                (
-                    "event: " + kind + '\ndata: {"type":"' + kind + '","sequence_number":' + str(seq)
-                    + fields + "}\n\n"
-                ).encode(),
-            )
-        )
+        events.append(Event(delay, (_head(kind) + str(seq) + fields + "}\n\n").encode()))
         seq += 1
 
     def delta(kind: str, head: str, piece: str, tail: str = "") -> None:
-        nonlocal deltas
+        # The hot path (one event per token): one concatenation, one encode.
+        nonlocal seq, deltas
         padding = OBFUSCATION[seq % 16] if obfuscate else ""
-        emit(kind, head + ',"delta":' + enc(piece) + tail + padding, ttft if deltas == 0 else token_delay)
+        data = _head(kind) + str(seq) + head + ',"delta":' + quote(piece) + tail + padding + "}\n\n"
+        events.append(Event(ttft if deltas == 0 else token_delay, data.encode()))
+        seq += 1
         deltas += 1
 
     in_progress = enc({**final, **_PENDING})
@@ -605,7 +622,9 @@ def input_items(state: State, request: Request) -> Response:
     check_range(limit, "limit", 1, 100)
     order = request.query.get("order") or "desc"
     check_enum(order, "order", ("asc", "desc"))
-    items = stored.items if order == "asc" else stored.items[::-1]
+    items = stored.items(state)
+    if order == "desc":
+        items = items[::-1]
     after = request.query.get("after")
     if after:
         position = next((i for i, item in enumerate(items) if item.get("id") == after), None)
