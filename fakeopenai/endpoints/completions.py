@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from json.encoder import encode_basestring as quote
 from typing import Any
 
 from .._errors import bad_request
@@ -194,7 +195,7 @@ def _stream(
 
     def chunk(text: str, index: int, logprobs: str, finish: str) -> bytes:
         return (
-            head + '{"text":' + enc(text) + ',"index":' + str(index) + ',"logprobs":' + logprobs
+            head + '{"text":' + quote(text) + ',"index":' + str(index) + ',"logprobs":' + logprobs
             + ',"finish_reason":' + finish + "}" + tail
         ).encode()
 
