@@ -64,7 +64,9 @@ class Reply:
     token_delay: float = 0.0
     chunks: Sequence[str] | None = None
     model: str | None = None
-    #: Reasoning summary text (rendered by the Responses API as a ``reasoning`` item).
+    #: Reasoning summary text: the Responses API renders a ``reasoning`` item (its tokens count as
+    #: reasoning tokens) and, like the real API, sends the summary text only when the request asks
+    #: for one (``reasoning={"summary": ...}``).
     reasoning: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     error_after: int | None = None
