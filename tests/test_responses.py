@@ -496,6 +496,8 @@ async def test_retrieve_stream_replays_events(api: Api) -> None:
     stream = await api("responses.retrieve", response_id=created.id, stream=True, starting_after=8)
     assert [e.sequence_number for e in await api.collect(stream)] == [9, 10]
     assert api.fake.requests.last.query["starting_after"] == "8"
+    await api.collect(await api("responses.retrieve", response_id=created.id, stream=True, include_obfuscation=False))
+    assert not any("obfuscation" in data for _, data in raw_events(api.fake))
 
 
 async def test_request_validation(api: Api) -> None:

@@ -597,7 +597,8 @@ def retrieve(state: State, request: Request) -> Response:
     stored = _stored(state, request.params["response_id"])
     if request.query.get("stream") != "true":
         return Response(200, state.headers(JSON), dumps(stored.body))
-    events = _stream(stored.body, _outs_of(stored.body["output"]), 0.0, 0.0, True)
+    obfuscate = request.query.get("include_obfuscation") != "false"
+    events = _stream(stored.body, _outs_of(stored.body["output"]), 0.0, 0.0, obfuscate)
     after = _int_query(request, "starting_after")
     if after is not None:
         events = events[max(after + 1, 0) :]
