@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import itertools
 from typing import Any
 
 from ._wire import Request
@@ -58,6 +59,16 @@ class RequestLog(list[Request]):
     def endpoints(self) -> list[str]:
         """``"METHOD /endpoint"`` of each request, in order."""
         return [f"{request.method} {request.endpoint}" for request in self]
+
+    @property
+    def retry_counts(self) -> list[int]:
+        """The SDK's ``x-stainless-retry-count`` of each request (0 for a first attempt)."""
+        return [int(request.headers.get("x-stainless-retry-count", "0")) for request in self]
+
+    def gaps(self) -> list[float]:
+        """Seconds between consecutive requests: did the client back off, honour ``retry-after``?"""
+        times = [request.received_at for request in self]
+        return [later - earlier for earlier, later in itertools.pairwise(times)]
 
     def assert_count(self, expected: int) -> None:
         """Fail with the list of requests unless there are exactly ``expected``."""

@@ -102,6 +102,11 @@ class Request:
         return self._body_object().get("stream") is True or self.query.get("stream") == "true"
 
     @property
+    def idempotency_key(self) -> str | None:
+        """The ``Idempotency-Key`` header the client sent, if any."""
+        return self.headers.get("idempotency-key")
+
+    @property
     def text(self) -> str:
         """All text the client sent (messages, ``input``, ``prompt``, ``instructions``), joined."""
         return "\n".join(_texts(self._body_object()))

@@ -103,3 +103,13 @@ async def test_responses_dropped_stream(api: Api) -> None:
     stream = await api("responses.create", model="gpt-4.1", input="Hi", stream=True)
     with pytest.raises(openai.APIConnectionError):
         await api.collect(stream)
+
+
+async def test_resilience_assertions(api: Api) -> None:
+    api.fake.fail(429, retry_after_ms=50, times=2)
+    retrying = api.with_options(max_retries=2)
+    await retrying("chat.completions.create", model="m", messages=HI)
+    requests = api.fake.requests
+    assert requests.retry_counts == [0, 1, 2]
+    assert all(gap >= 0.045 for gap in requests.gaps())  # the SDK honoured retry-after-ms
+    assert requests.last.idempotency_key is None  # OpenAI() sends none (WIRE.md §5)
