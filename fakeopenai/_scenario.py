@@ -98,9 +98,7 @@ def _expect(value: Any, param: str, *kinds: str) -> Any:
     if kind in kinds or (kind == "integer" and "number" in kinds):
         return value
     expected = " or ".join(kinds)
-    raise ScenarioError(
-        f"Invalid type for '{param}': expected {expected}, but got {kind} instead.", param
-    )
+    raise ScenarioError(f"Invalid type for '{param}': expected {expected}, but got {kind} instead.", param)
 
 
 def _object(value: Any, param: str) -> dict[str, Any]:

@@ -143,13 +143,17 @@ class _Watch:
         if self._waiter is not None:
             _wake(self._waiter)
 
-    async def until(self, deadline: float) -> bool:
-        """Wait until loop time ``deadline``; ``False`` when the client has gone."""
-        delay = deadline - self._loop.time()
-        if delay > 0 and not self.gone:
-            if self._sleep is not None:  # an injected sleep (tests recording waits)
+    async def until(self, deadline: float, delay: float) -> bool:
+        """Wait until loop time ``deadline`` (``delay`` after the last event); ``False`` if the client left.
+
+        Waiting for a deadline rather than sleeping ``delay`` keeps a stream on schedule when the
+        loop is busy. An injected sleep gets ``delay`` itself (it may not let time pass at all).
+        """
+        if self._sleep is not None:
+            if delay > 0 and not self.gone:
                 await self._sleep(delay)
-                return not self.gone
+            return not self.gone
+        if deadline > self._loop.time() and not self.gone:
             waiter = self._waiter = self._loop.create_future()
             handle = self._loop.call_at(deadline, _wake, waiter)
             try:
@@ -355,7 +359,7 @@ class FakeOpenAIApp:
             if response.delay > 0:
                 watch = self._watch(loop, receive)
                 try:
-                    if not await watch.until(started + response.delay):
+                    if not await watch.until(started + response.delay, response.delay):
                         return
                 finally:
                     watch.close()
@@ -376,14 +380,14 @@ class FakeOpenAIApp:
         due = started + response.delay
         watch = self._watch(loop, receive)
         try:
-            if response.delay > 0 and not await watch.until(due):
+            if response.delay > 0 and not await watch.until(due, response.delay):
                 return
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
             last = len(plan) - 1
             for index, (delay, data) in enumerate(plan):
                 if delay > 0:
                     due += delay
-                    if not await watch.until(due):
+                    if not await watch.until(due, delay):
                         return
                 elif watch.gone:
                     return
