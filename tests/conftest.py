@@ -22,6 +22,19 @@ OPENAI_MAJOR = int(openai.__version__.split(".")[0])
 FLAVOURS = ["httpx2", "httpx"] if OPENAI_MAJOR >= 3 and importlib.util.find_spec("httpx2") else ["httpx"]
 
 
+def mid_stream_errors(kind: str) -> tuple[type[Exception], ...]:
+    """What a broken (``"drop"``) or stalled (``"timeout"``) stream raises while it is read.
+
+    openai 3.x wraps the HTTP stack's error into ``APIConnectionError``/``APITimeoutError``; openai
+    1.x lets the stack's own ``RemoteProtocolError``/``ReadTimeout`` through, as with a real socket.
+    """
+    import httpx
+
+    if kind == "drop":
+        return (openai.APIConnectionError,) if OPENAI_MAJOR >= 3 else (httpx.RemoteProtocolError,)
+    return (openai.APITimeoutError,) if OPENAI_MAJOR >= 3 else (httpx.ReadTimeout,)
+
+
 class Api:
     """The real SDK, sync or async, over one HTTP stack, answering from ``fake``."""
 
