@@ -1,0 +1,523 @@
+"""Request validation with the installed SDK's own parameter types (``shared/WIRE.md`` §9).
+
+The SDK describes each request body as ``TypedDict`` classes. They are converted once, lazily, into
+strict copies that pydantic checks in one pass:
+
+- ``Iterable[...]`` and ``Sequence[...]`` become lists, so nothing is validated lazily;
+- every ``TypedDict`` forbids unknown keys (the originals ignore them);
+- a union of ``TypedDict`` members that share a required literal key (``role``, ``type``) becomes
+  a discriminated union: faster, and its errors name the member the client meant.
+
+A failure becomes the real API's 400 with ``param`` naming the path in the body
+(``messages[0].content``). Whatever types the installed SDK has are used, so openai 1.x and 3.x each
+validate against their own definitions.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import importlib
+import threading
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import typing_extensions as te
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+
+from ._errors import APIError, bad_request
+from ._validation import check_enum, check_type, describe
+
+__all__ = ["PARAMS", "check_body", "param_path"]
+
+#: Endpoint -> (module, non-streaming TypedDict, streaming TypedDict or ``None``) in the SDK.
+PARAMS: dict[str, tuple[str, str, str | None]] = {
+    "/chat/completions": (
+        "openai.types.chat.completion_create_params",
+        "CompletionCreateParamsNonStreaming",
+        "CompletionCreateParamsStreaming",
+    ),
+    "/completions": (
+        "openai.types.completion_create_params",
+        "CompletionCreateParamsNonStreaming",
+        "CompletionCreateParamsStreaming",
+    ),
+    "/responses": (
+        "openai.types.responses.response_create_params",
+        "ResponseCreateParamsNonStreaming",
+        "ResponseCreateParamsStreaming",
+    ),
+    "/embeddings": ("openai.types.embedding_create_params", "EmbeddingCreateParams", None),
+    "/moderations": ("openai.types.moderation_create_params", "ModerationCreateParams", None),
+}
+
+_SEQUENCES = {
+    list,
+    tuple,
+    collections.abc.Iterable,
+    collections.abc.Sequence,
+    collections.abc.MutableSequence,
+    collections.abc.Iterator,
+    collections.abc.Collection,
+}
+_MAPPINGS = {dict, collections.abc.Mapping, collections.abc.MutableMapping}
+_CONFIG = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+_DISCRIMINATORS = ("type", "role")
+# Keys the SDK marks required that the real API lets a request leave out (it fills in a default).
+# Keys typed ``Required[Optional[...]]`` (output-shaped: "always sent, may be null") count too.
+_WIRE_OPTIONAL: dict[str, frozenset[str]] = {
+    "ResponseInputImageParam": frozenset({"detail"}),
+}
+
+
+# -- a shadow tree of the converted types, to turn pydantic's error locations into API params ----
+
+
+class _Node:
+    """What the body may hold at one place."""
+
+    def kinds(self) -> list[str]:
+        return []
+
+    def matches(self, label: str) -> bool:
+        """Whether pydantic names this member ``label`` inside a plain union."""
+        return False
+
+
+@dataclass(eq=False)
+class _Leaf(_Node):
+    kind: str | None  # "string", "integer", ... as in ``_validation``; None for anything
+    literals: tuple[Any, ...] | None = None
+
+    def kinds(self) -> list[str]:
+        return [self.kind] if self.kind else []
+
+    def matches(self, label: str) -> bool:
+        if self.literals is not None:
+            return label.startswith("literal[")
+        return label == {
+            "string": "str", "integer": "int", "number": "float", "boolean": "bool", None: "any"
+        }.get(self.kind, "")
+
+
+@dataclass(eq=False)
+class _Obj(_Node):
+    name: str
+    fields: dict[str, _Node] = field(default_factory=dict)
+    required: frozenset[str] = frozenset()
+
+    def kinds(self) -> list[str]:
+        return ["object"]
+
+    def matches(self, label: str) -> bool:
+        return label == self.name
+
+
+@dataclass(eq=False)
+class _Arr(_Node):
+    item: _Node
+
+    def kinds(self) -> list[str]:
+        return ["array"]
+
+    def matches(self, label: str) -> bool:
+        return label.startswith("list[")
+
+
+@dataclass(eq=False)
+class _Map(_Node):
+    value: _Node
+
+    def kinds(self) -> list[str]:
+        return ["object"]
+
+    def matches(self, label: str) -> bool:
+        return label.startswith("dict[")
+
+
+@dataclass(eq=False)
+class _Tagged(_Node):
+    key: str
+    tags: dict[Any, _Obj]
+
+    def kinds(self) -> list[str]:
+        return ["object"]
+
+    def matches(self, label: str) -> bool:
+        return label.startswith("tagged-union[")
+
+
+@dataclass(eq=False)
+class _Union(_Node):
+    members: list[_Node]
+
+    def kinds(self) -> list[str]:
+        out: list[str] = []
+        for member in self.members:
+            out.extend(kind for kind in member.kinds() if kind not in out)
+        return out
+
+
+_ANY = _Leaf(None)
+# Typing constructs applied to runtime values (mypy only accepts them on literal types).
+_TypedDict: Any = te.TypedDict
+_Annotated: Any = te.Annotated
+_AnyUnion: Any = Union
+_SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+# -- converting the SDK's types -------------------------------------------------------------------
+
+
+class _Converter:
+    def __init__(self) -> None:
+        self._memo: dict[Any, tuple[Any, _Obj]] = {}
+
+    def convert(self, tp: Any) -> tuple[Any, _Node]:
+        if te.is_typeddict(tp):
+            return self.typeddict(tp)
+        origin = te.get_origin(tp)
+        args = te.get_args(tp)
+        if origin in (te.Annotated, te.Required, te.NotRequired):
+            return self.convert(args[0])
+        if origin is Union or origin is getattr(types, "UnionType", None):
+            return self._union(args)
+        if origin is te.Literal or origin is typing.Literal:
+            kinds = {_SCALARS.get(type(value), "string") for value in args}
+            return tp, _Leaf(kinds.pop() if len(kinds) == 1 else None, tuple(args))
+        if origin in _SEQUENCES:
+            item_type, item = self.convert(args[0]) if args else (Any, _ANY)
+            return list[item_type], _Arr(item)  # type: ignore[valid-type]
+        if origin in _MAPPINGS:
+            key_type = args[0] if args else str
+            value_type, value = self.convert(args[1]) if len(args) > 1 else (Any, _ANY)
+            return dict[key_type, value_type], _Map(value)  # type: ignore[valid-type]
+        if tp in _SCALARS:
+            return tp, _Leaf(_SCALARS[tp])
+        if tp is type(None):
+            return tp, _Leaf("null")
+        return tp, _ANY  # object, Any, and anything exotic
+
+    def _union(self, args: tuple[Any, ...]) -> tuple[Any, _Node]:
+        nullable = type(None) in args
+        converted = [self.convert(arg) for arg in args if arg is not type(None)]
+        objects = [(tp, node) for tp, node in converted if isinstance(node, _Obj)]
+        others = [(tp, node) for tp, node in converted if not isinstance(node, _Obj)]
+        tagged = self._tagged(objects) if len(objects) > 1 else None
+        if tagged is not None:
+            converted = [*others, tagged]
+        if len(converted) == 1:
+            tp, node = converted[0]
+        else:
+            tp = _AnyUnion[tuple(t for t, _ in converted)]
+            node = _Union([n for _, n in converted])
+        return (tp | None if nullable else tp), node
+
+    @staticmethod
+    def _tagged(objects: list[tuple[Any, _Obj]]) -> tuple[Any, _Node] | None:
+        """The discriminated union of ``objects``, when they share a required literal key."""
+        for key in _DISCRIMINATORS:
+            tags: dict[Any, _Obj] = {}
+            for _, node in objects:
+                leaf = node.fields.get(key)
+                if key not in node.required or not isinstance(leaf, _Leaf) or leaf.literals is None:
+                    break
+                if any(tag in tags for tag in leaf.literals):
+                    break
+                tags.update(dict.fromkeys(leaf.literals, node))
+            else:
+                union = _AnyUnion[tuple(tp for tp, _ in objects)]
+                return _Annotated[union, Field(discriminator=key)], _Tagged(key, tags)
+        return None
+
+    def typeddict(self, cls: Any, overrides: Mapping[str, tuple[Any, bool]] | None = None) -> tuple[Any, _Obj]:
+        """A strict copy of the TypedDict ``cls`` (``overrides``: key -> (type, required))."""
+        if cls in self._memo and overrides is None:
+            return self._memo[cls]
+        copy: Any = _TypedDict(cls.__name__, {}, total=False)
+        node = _Obj(cls.__name__)
+        self._memo[cls] = (copy, node)
+        annotations: dict[str, Any] = {}
+        required = set()
+        relaxed = _WIRE_OPTIONAL.get(cls.__name__, frozenset())
+        for key, (tp, is_required) in {**_fields(cls), **(overrides or {})}.items():
+            if key in relaxed or type(None) in te.get_args(tp):
+                is_required = False
+            converted, node.fields[key] = self.convert(tp)
+            annotations[key] = te.Required[converted] if is_required else te.NotRequired[converted]
+            if is_required:
+                required.add(key)
+        copy.__annotations__ = annotations
+        copy.__required_keys__ = frozenset(required)
+        copy.__optional_keys__ = frozenset(annotations) - required
+        copy.__pydantic_config__ = _CONFIG
+        node.required = frozenset(required)
+        return copy, node
+
+
+def _fields(cls: Any) -> dict[str, tuple[Any, bool]]:
+    """Each key of a TypedDict with its type and whether it is required.
+
+    Computed from the annotations: with ``from __future__ import annotations`` the class's own
+    ``__required_keys__`` cannot see ``Required[...]``.
+    """
+    hints = te.get_type_hints(cls, include_extras=True)
+    out: dict[str, tuple[Any, bool]] = {}
+    for base in reversed(cls.__mro__):
+        total = base.__dict__.get("__total__", True)
+        for key in base.__dict__.get("__annotations__", {}):  # noqa: RUF063  (own keys only, unevaluated)
+            tp = hints[key]
+            required = total
+            origin: Any = te.get_origin(tp)
+            while origin in (te.Annotated, te.Required, te.NotRequired):
+                if origin is te.Required:
+                    required = True
+                elif origin is te.NotRequired:
+                    required = False
+                tp = te.get_args(tp)[0]
+                origin = te.get_origin(tp)
+            out[key] = (tp, required)
+    return out
+
+
+@dataclass
+class _Validator:
+    adapter: TypeAdapter[Any]
+    root: _Node
+
+
+_lock = threading.Lock()
+_cache: dict[str, _Validator | None] = {}
+
+
+def _validator(endpoint: str) -> _Validator | None:
+    """The validator for ``endpoint``, built on first use (milliseconds) and kept for the process."""
+    if endpoint in _cache:
+        return _cache[endpoint]
+    with _lock:
+        if endpoint not in _cache:
+            _cache[endpoint] = _build(endpoint)
+    return _cache[endpoint]
+
+
+def _build(endpoint: str) -> _Validator | None:
+    entry = PARAMS.get(endpoint)
+    if entry is None:
+        return None
+    module_name, plain, streaming = entry
+    try:
+        cls = getattr(importlib.import_module(module_name), plain)
+        # One adapter for both variants: the non-streaming one, with ``stream`` any boolean.
+        overrides = {"stream": (bool | None, False)} if streaming else None
+        tp, root = _Converter().typeddict(cls, overrides)
+        return _Validator(TypeAdapter(tp), root)
+    except Exception:  # this SDK lacks the type, or pydantic cannot build it: do not validate
+        return None
+
+
+# -- the check ------------------------------------------------------------------------------------
+
+
+def check_body(endpoint: str, body: Mapping[str, Any], first: Callable[[Any], None] | None = None) -> None:
+    """Raise the real API's 400 if ``body`` does not fit the SDK's parameter types for ``endpoint``.
+
+    ``first`` (an endpoint's own checks, with the real API's wording for common mistakes) runs
+    before the generic error is raised, so its message wins when it applies.
+    """
+    validator = _validator(endpoint)
+    if validator is None:
+        return
+    try:
+        validator.adapter.validate_python(body, strict=True)
+    except ValidationError as exc:
+        if first is not None:
+            first(body)
+        raise _api_error(validator.root, exc.errors(include_url=False), body) from None
+
+
+@dataclass
+class _Site:
+    """A plain union on the way to an error: where it is and which member pydantic tried."""
+
+    loc: tuple[Any, ...]
+    path: tuple[Any, ...]
+    node: _Union
+    label: str
+
+
+@dataclass
+class _Walk:
+    path: tuple[Any, ...]
+    node: _Node | None
+    sites: list[_Site]
+    error: Any
+    misses: int = 0
+
+
+def _walk(root: _Node, error: Any) -> _Walk:
+    return _walk_from(root, tuple(error["loc"]), 0, (), [], error)
+
+
+def _walk_from(
+    node: _Node | None, loc: tuple[Any, ...], i: int, path: tuple[Any, ...], sites: list[_Site], error: Any
+) -> _Walk:
+    """Follow ``loc`` through the shadow tree, collecting the body path and the unions passed."""
+    misses = 0
+    while i < len(loc):
+        part = loc[i]
+        if isinstance(node, _Obj):
+            misses += part not in node.fields and i != len(loc) - 1
+            path += (part,)
+            node = node.fields.get(part)
+        elif isinstance(node, (_Arr, _Map)):
+            misses += isinstance(node, _Arr) and not isinstance(part, int)
+            path += (part,)
+            node = node.item if isinstance(node, _Arr) else node.value
+            if i + 1 < len(loc) and loc[i + 1] == "[key]":
+                i += 1
+        elif isinstance(node, _Tagged):
+            misses += part not in node.tags
+            node = node.tags.get(part)
+        elif isinstance(node, _Union):
+            label = str(part)
+            site = [*sites, _Site(loc[:i], path, node, label)]
+            candidates: list[_Node | None] = [member for member in node.members if member.matches(label)]
+            walks = [_walk_from(member, loc, i + 1, path, site, error) for member in candidates or [None]]
+            best = min(walks, key=lambda walk: walk.misses)
+            best.misses += misses
+            return best
+        else:  # past what the tree knows: keep what looks like body keys and indexes
+            path += tuple(p for p in loc[i:] if isinstance(p, int) or (isinstance(p, str) and "[" not in p))
+            misses += 1
+            break
+        i += 1
+    return _Walk(path, node, sites, error, misses)
+
+
+def param_path(path: Sequence[Any]) -> str:
+    """``("messages", 0, "content")`` -> ``"messages[0].content"``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _api_error(root: _Node, errors: list[Any], body: Any) -> APIError:
+    group = [_walk(root, error) for error in errors]
+    level = 0
+    while True:
+        first = group[0]
+        if len(first.sites) <= level:
+            return _single(first, body)
+        site = first.sites[level]
+        members: dict[str, list[_Walk]] = {}
+        for walk in group:
+            if len(walk.sites) > level and walk.sites[level].loc == site.loc:
+                members.setdefault(walk.sites[level].label, []).append(walk)
+        # A member whose own ``type``/``role`` literal did not match is not what the client meant.
+        meant = {
+            label: walks
+            for label, walks in members.items()
+            if not any(_wrong_member(walk, level) for walk in walks)
+        } or members
+        depth = {label: max(len(w.path) for w in walks) for label, walks in meant.items()}
+        deepest = max(depth.values())
+        winners = [label for label, d in depth.items() if d == deepest]
+        same = {(w.path, w.error["type"]) for label in winners for w in meant[label] if len(w.path) == deepest}
+        if deepest == len(site.path) or (len(winners) > 1 and len(same) > 1):
+            return _at_union(site, body)
+        group = [w for w in meant[winners[0]] if len(w.path) == deepest]
+        level += 1
+
+
+def _wrong_member(walk: _Walk, level: int) -> bool:
+    """An error saying a ``type``/``role`` literal of the member (or of its parts) did not match."""
+    return (
+        walk.error["type"] == "literal_error"
+        and len(walk.sites) == level + 1
+        and bool(walk.path)
+        and walk.path[-1] in _DISCRIMINATORS
+    )
+
+
+def _value_at(body: Any, path: Sequence[Any]) -> Any:
+    for part in path:
+        try:
+            body = body[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return body
+
+
+def _at_union(site: _Site, body: Any) -> APIError:
+    param = param_path(site.path)
+    value = _value_at(body, site.path)
+    kinds = site.node.kinds()
+    for member in site.node.members:
+        if (
+            isinstance(member, _Leaf)
+            and member.literals is not None
+            and member.kind is not None
+            and _raised(check_type, value, param, member.kind, nullable=False) is None
+        ):
+            found = _raised(check_enum, value, param, tuple(map(str, member.literals)))
+            if found is not None:
+                return found
+    try:
+        check_type(value, param, *[k for k in kinds if k != "null"] or ["object"], nullable="null" in kinds)
+    except APIError as error:
+        return error
+    return bad_request(
+        f"Invalid value for '{param}': {describe(value)} that matches none of the accepted forms.",
+        param=param,
+        code="invalid_value",
+    )
+
+
+def _single(walk: _Walk, body: Any) -> APIError:
+    error = walk.error
+    kind = error["type"]
+    param = param_path(walk.path)
+    if kind == "missing":
+        return _missing(param)
+    if kind == "extra_forbidden":
+        return bad_request(f"Unknown parameter: '{param}'.", param=param, code="unknown_parameter")
+    if kind in ("union_tag_invalid", "union_tag_not_found") and isinstance(walk.node, _Tagged):
+        key_param = f"{param}.{walk.node.key}" if param else walk.node.key
+        if kind == "union_tag_not_found":
+            return _missing(key_param)
+        found = _raised(check_enum, error["ctx"]["tag"], key_param, tuple(map(str, walk.node.tags)))
+        if found is not None:
+            return found
+    value = error.get("input")
+    node = walk.node
+    if (
+        kind == "literal_error"
+        and isinstance(node, _Leaf)
+        and node.literals is not None
+        and (node.kind is None or _raised(check_type, value, param, node.kind, nullable=False) is None)
+    ):
+        found = _raised(check_enum, value, param, tuple(map(str, node.literals)))
+        if found is not None:
+            return found
+    kinds = [kind for kind in (node.kinds() if node is not None else []) if kind != "null"]
+    if kinds:
+        found = _raised(check_type, value, param, *kinds, nullable=False)
+        if found is not None:
+            return found
+    return bad_request(f"Invalid value for '{param}': {error['msg']}.", param=param or None, code="invalid_value")
+
+
+def _missing(param: str) -> APIError:
+    return bad_request(f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter")
+
+
+def _raised(check: Callable[..., None], *args: Any, **kwargs: Any) -> APIError | None:
+    """The error ``check`` raises, or ``None``."""
+    try:
+        check(*args, **kwargs)
+    except APIError as error:
+        return error
+    return None
