@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ._errors import APIError
+from ._sdk_validation import check_body
 from ._state import JSON, State
 from ._wire import Request, Response, dumps
-from .endpoints import chat, completions, responses
+from .endpoints import chat, completions, embeddings, models, moderations, responses
 
 __all__ = ["ROUTES", "Route", "handle", "normalize"]
 
@@ -34,13 +36,16 @@ def normalize(path: str) -> str:
 class Route:
     """An endpoint: method, path (``{name}`` segments are parameters) and handler.
 
-    ``generates`` marks model-generation endpoints, the ones ``fake.reply()`` answers.
+    ``generates`` marks model-generation endpoints, the ones ``fake.reply()`` answers. ``check``
+    (the endpoint's own checks of a body) runs first when the SDK-type validation rejects a body, so
+    its real-API wording wins for the mistakes it knows.
     """
 
     method: str
     path: str
     handler: Handler
     generates: bool = False
+    check: Callable[[Any], None] | None = None
 
     def pattern(self) -> re.Pattern[str] | None:
         if "{" not in self.path:
@@ -67,12 +72,17 @@ class _Table:
 
 
 ROUTES: list[Route] = [
-    Route("POST", "/chat/completions", chat.create, generates=True),
-    Route("POST", "/completions", completions.create, generates=True),
-    Route("POST", "/responses", responses.create, generates=True),
+    Route("POST", "/chat/completions", chat.create, generates=True, check=chat.validate),
+    Route("POST", "/completions", completions.create, generates=True, check=completions.validate),
+    Route("POST", "/responses", responses.create, generates=True, check=responses.validate),
     Route("GET", "/responses/{response_id}", responses.retrieve),
     Route("DELETE", "/responses/{response_id}", responses.delete),
     Route("GET", "/responses/{response_id}/input_items", responses.input_items),
+    Route("POST", "/embeddings", embeddings.create),
+    Route("POST", "/moderations", moderations.create),
+    Route("GET", "/models", models.list_models),
+    Route("GET", "/models/{model}", models.retrieve),
+    Route("DELETE", "/models/{model}", models.delete),
 ]
 _table = _Table(ROUTES)
 
@@ -97,6 +107,8 @@ def handle(state: State, request: Request) -> Response:
             if failure is not None:
                 request.answer = failure
                 raise failure.error()
+        if state.validate and request.method == "POST" and isinstance(request.json, dict):
+            check_body(request.endpoint, request.json, route.check)  # the SDK's own parameter types
         response = route.handler(state, request)
     except APIError as error:
         response = error_response(state, error)

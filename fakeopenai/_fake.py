@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import anyio
 
 from . import _core
+from ._catalogue import ModelEntry
 from ._errors import Failure
 from ._reply import Reply, ToolCall
 from ._requests import RequestLog
 from ._script import Answer, Match, Responder
 from ._state import State
 from ._wire import Request, Response
+from .endpoints.embeddings import embedding_for
 
 __all__ = ["FakeOpenAI", "Flavour", "Rule", "default_flavour", "fake_of"]
 
@@ -86,6 +88,8 @@ class FakeOpenAI:
     ``async_sleep`` replace the waits of delayed answers (e.g. to record them instead of waiting).
     ``ttft`` and ``token_delay`` (seconds) time the default reply, and the replies scripted as data
     (the server's control API, scenario files) that set no timing of their own.
+    ``models`` replaces the catalogue ``GET /models`` lists (ids or model objects);
+    ``reject_unknown_models=True`` answers any other model with the real API's 404 ``model_not_found``.
     """
 
     def __init__(
@@ -97,10 +101,14 @@ class FakeOpenAI:
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
         ttft: float = 0.0,
         token_delay: float = 0.0,
+        models: Iterable[ModelEntry] | None = None,
+        reject_unknown_models: bool = False,
     ) -> None:
         if ttft < 0 or token_delay < 0:
             raise ValueError("ttft and token_delay must not be negative")
-        self._state = State(seed=seed, validate=validate)
+        self._state = State(
+            seed=seed, validate=validate, models=models, reject_unknown_models=reject_unknown_models
+        )
         self._state.ttft = ttft
         self._state.token_delay = token_delay
         self.sleep: Callable[[float], None] = sleep or time.sleep
@@ -221,6 +229,55 @@ class FakeOpenAI:
         self._state.script.clear()
         self._state.requests.clear()
         self._state.store.clear()
+        self._state.moderator.clear()
+
+    def moderate(
+        self,
+        flagged: str | Iterable[str] = (),
+        *,
+        contains: str | None = None,
+        where: Callable[[str], bool] | None = None,
+        scores: Mapping[str, float] | None = None,
+        times: int | None = None,
+    ) -> FakeOpenAI:
+        """Make the moderations endpoint flag ``flagged`` categories for the inputs that match.
+
+        ``fake.moderate("violence")`` flags every input from now on;
+        ``fake.moderate(["harassment", "hate"], contains="idiot")`` only inputs containing "idiot";
+        ``where`` takes any predicate of an input's text. Categories are named as the API names
+        them (``"self-harm/intent"``) or as the SDK does (``"self_harm_intent"``). ``scores``
+        overrides category scores (flagged ones score above 0.9, the rest below 0.001). ``times``
+        limits how many inputs the rule decides. The newest matching rule decides each input;
+        ``fake.moderate(contains=...)`` with no categories marks matching inputs clean. Inputs no
+        rule matches are not flagged. ``reset()`` forgets the rules.
+        """
+        categories = [flagged] if isinstance(flagged, str) else list(flagged)
+        self._state.moderator.add(categories, scores, contains, where, times)
+        return self
+
+    @property
+    def models(self) -> list[ModelEntry]:
+        """The model catalogue (a list to edit in place: ids or ``{"id", "created", "owned_by"}``)."""
+        return self._state.models
+
+    @models.setter
+    def models(self, entries: Iterable[ModelEntry]) -> None:
+        self._state.models = list(entries)
+
+    @property
+    def reject_unknown_models(self) -> bool:
+        """Whether models missing from :attr:`models` get the real API's 404 (default: accepted)."""
+        return self._state.reject_unknown_models
+
+    @reject_unknown_models.setter
+    def reject_unknown_models(self, value: bool) -> None:
+        self._state.reject_unknown_models = value
+
+    def embedding(
+        self, item: str | list[int], model: str = "text-embedding-3-small", dimensions: int | None = None
+    ) -> list[float]:
+        """The vector the embeddings endpoint answers for ``item`` (a text or token ids)."""
+        return embedding_for(item, model, dimensions)
 
     # -- inspection -----------------------------------------------------------------------------
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from ._catalogue import ModelEntry, default_models, model_id
 from ._defaults import default_reply
-from ._errors import Failure
+from ._errors import APIError, Failure
 from ._ids import Ids
+from ._moderation import Moderator
 from ._reply import Reply
 from ._requests import RequestLog
 from ._script import Answer, Script
@@ -38,7 +40,14 @@ _STATIC_HEADERS = (
 class State:
     """Everything a fake remembers; the endpoints read and write it, nothing else does I/O."""
 
-    def __init__(self, *, seed: int | str | None = None, validate: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int | str | None = None,
+        validate: bool = True,
+        models: Iterable[ModelEntry] | None = None,
+        reject_unknown_models: bool = False,
+    ) -> None:
         self.ids = Ids(seed)
         self.script = Script()
         self.requests = RequestLog()
@@ -50,6 +59,23 @@ class State:
         #: Seconds before the first token / between tokens of default replies that set none.
         self.ttft = 0.0
         self.token_delay = 0.0
+        #: The catalogue ``GET /models`` lists: model ids or model objects.
+        self.models: list[ModelEntry] = default_models() if models is None else list(models)
+        #: Answer models missing from ``models`` with the real API's 404 (else any model is accepted).
+        self.reject_unknown_models = reject_unknown_models
+        #: The rules the moderations endpoint follows (``fake.moderate(...)``).
+        self.moderator = Moderator()
+
+    def check_model(self, model: str | None) -> None:
+        """Raise the real API's 404 ``model_not_found`` for an unknown model, if unknown models are rejected."""
+        if not self.reject_unknown_models or model is None:
+            return
+        if not any(model_id(entry) == model for entry in self.models):
+            raise APIError(
+                404,
+                f"The model `{model}` does not exist or you do not have access to it.",
+                code="model_not_found",
+            )
 
     def reply_for(self, request: Request) -> Reply:
         """The reply for a generation request (scripted, else the default); raises a scripted failure."""

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from .._errors import invalid_json
+from .._errors import bad_request, invalid_json
 from .._faults import apply as apply_faults
 from .._faults import has_faults
 from .._faults import non_streamed as non_streamed_faults
 from .._reply import Reply
 from .._state import JSON, SSE, State
+from .._validation import check_enum, check_range
 from .._wire import Event, Request, Response, dumps, sse
 
-__all__ = ["OBFUSCATION", "enc", "json_object", "pieces_for", "token_logprob"]
+__all__ = ["OBFUSCATION", "enc", "json_object", "page", "pieces_for", "query_int", "token_logprob"]
 
 # Padding the real API adds to each stream chunk/delta so its length does not give the token away.
 OBFUSCATION = tuple(
@@ -81,3 +82,61 @@ def json_response(state: State, reply: Reply, payload: Any, duration: float) -> 
         stall, then = non_streamed_faults(reply)
         duration += stall
     return Response(200, state.headers(JSON, duration * 1000), dumps(payload), delay=duration, then=then)
+
+
+def query_int(request: Request, key: str) -> int | None:
+    """An integer query parameter (``None`` when absent), or the real API's ``invalid_type`` 400."""
+    value = request.query.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise bad_request(
+            f"Invalid type for '{key}': expected an integer, but got a string instead.",
+            param=key,
+            code="invalid_type",
+        ) from None
+
+
+def page(
+    items: Sequence[Mapping[str, Any]],
+    request: Request,
+    *,
+    order: str | None = "desc",
+    default_limit: int = 20,
+    max_limit: int = 100,
+    ids: bool = True,
+) -> dict[str, Any]:
+    """One page of a list endpoint, as the real API frames it (``shared/WIRE.md`` §7).
+
+    ``items`` come oldest first. The request's ``after``/``before`` (an item id), ``limit`` and
+    ``order`` (``asc``/``desc``; ``order=None`` for lists that have no order parameter, which keep
+    ``items`` as given) are honoured. The page always carries ``object: "list"``, ``data`` and
+    ``has_more`` (an SDK cursor page keeps asking while ``has_more`` is missing); ``ids=True`` adds
+    ``first_id``/``last_id``. An unknown cursor gives an empty last page rather than a loop.
+    """
+    limit = query_int(request, "limit")
+    limit = default_limit if limit is None else limit
+    check_range(limit, "limit", 1, max_limit)
+    ordered: Sequence[Mapping[str, Any]] = items
+    if order is not None:
+        chosen = request.query.get("order") or order
+        check_enum(chosen, "order", ("asc", "desc"))
+        ordered = items if chosen == "asc" else items[::-1]
+    after = request.query.get("after")
+    before = request.query.get("before")
+    if after:
+        position = next((i for i, item in enumerate(ordered) if item.get("id") == after), None)
+        ordered = ordered[position + 1 :] if position is not None else []
+    if before:
+        position = next((i for i, item in enumerate(ordered) if item.get("id") == before), None)
+        ordered = ordered[:position] if position is not None else []
+        ordered = ordered[-limit:] if len(ordered) > limit else ordered
+    data = list(ordered[:limit])
+    out: dict[str, Any] = {"object": "list", "data": data}
+    if ids:
+        out["first_id"] = data[0].get("id") if data else None
+        out["last_id"] = data[-1].get("id") if data else None
+    out["has_more"] = len(ordered) > limit
+    return out

@@ -14,6 +14,7 @@ from typing import Any
 
 from .._errors import bad_request
 from .._reply import Reply, ToolCall
+from .._schema import tool_arguments
 from .._state import State
 from .._tokens import split_tokens
 from .._usage import Usage, count_messages, tools_tokens, usage_for
@@ -135,7 +136,7 @@ def _choices(state: State, body: dict[str, Any], reply: Reply) -> list[_Choice]:
         pieces, truncated = pieces_for(reply, text, limit)
         refusal = split_tokens(reply.refusal) if reply.refusal else []
         calls = [
-            (call.id or state.ids.make("call_"), call, split_tokens(call.arguments_json()))
+            (call.id or state.ids.make("call_"), call, split_tokens(tool_arguments(call, body)))
             for call in reply.calls
         ]
         finish = reply.finish_reason or ("length" if truncated else "tool_calls" if calls else "stop")
@@ -151,6 +152,7 @@ def create(state: State, request: Request) -> Response:
     """Answer a chat completion request, streamed or not."""
     body = json_object(request)
     validate(body)
+    state.check_model(body["model"])
     reply = state.reply_for(request)
     model = reply.model or body["model"]
     choices = _choices(state, body, reply)
