@@ -8,6 +8,7 @@ from __future__ import annotations
 import zlib
 
 from ._reply import Reply
+from ._schema import structured_reply
 from ._wire import Request
 
 __all__ = ["default_reply"]
@@ -25,6 +26,10 @@ _REPLIES = tuple(Reply(text) for text in _TEXTS)
 
 
 def default_reply(request: Request) -> Reply:
-    """A reply chosen by a stable hash of what the client sent."""
+    """A reply chosen by a stable hash of what the client sent.
+
+    When the request demands a shape (a JSON schema, JSON mode, a forced tool call) the reply has it.
+    """
     key = (request.text or request.endpoint).encode()
-    return _REPLIES[zlib.crc32(key) % len(_REPLIES)]
+    reply = _REPLIES[zlib.crc32(key) % len(_REPLIES)]
+    return structured_reply(request, reply.text_for(0) or "") or reply
