@@ -24,7 +24,8 @@ _PIECE = re.compile(r"'(?:s|t|re|ve|m|ll|d)| ?[^\W\d_]{1,8}| ?\d{1,3}| ?(?:[^\s\
 
 def split_tokens(text: str) -> list[str]:
     """Split ``text`` into token-like pieces that join back to exactly ``text``."""
-    return _PIECE.findall(text)  # type: ignore[no-any-return]
+    pieces: list[str] = _PIECE.findall(text)
+    return pieces
 
 
 _BLOBS = {

@@ -32,7 +32,8 @@ async def test_text_reply(api: Api) -> None:
     assert completion.usage is not None
     assert completion.usage.completion_tokens == 3  # "Hello", " there", "!": counted, not invented
     assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
-    assert completion._request_id is not None and completion._request_id.startswith("req_")
+    assert completion._request_id is not None
+    assert completion._request_id.startswith("req_")
 
 
 async def test_default_reply_is_deterministic(api: Api) -> None:
@@ -94,7 +95,8 @@ async def test_stream_text_event_order(api: Api) -> None:
     assert all(c.choices[0].finish_reason is None for c in [first, *middle])
     assert finish.choices[0].finish_reason == "stop"
     assert usage.choices == []
-    assert usage.usage is not None and usage.usage.completion_tokens == 3
+    assert usage.usage is not None
+    assert usage.usage.completion_tokens == 3
     assert all(c.usage is None for c in chunks[:-1])
 
 
@@ -106,7 +108,8 @@ async def test_stream_wire_format(api: Api) -> None:
     )
     await api.collect(stream)
     response = api.fake.requests.last.response
-    assert response is not None and response.events is not None
+    assert response is not None
+    assert response.events is not None
     assert ("content-type", "text/event-stream; charset=utf-8") in response.headers
     payloads = sse_payloads(b"".join(e.data for e in response.events))
     assert payloads[-1] == (None, "[DONE]")
@@ -126,7 +129,8 @@ async def test_stream_wire_format(api: Api) -> None:
     )
     await api.collect(stream)
     response = api.fake.requests.last.response
-    assert response is not None and response.events is not None
+    assert response is not None
+    assert response.events is not None
     bodies = [json.loads(d) for _, d in sse_payloads(b"".join(e.data for e in response.events))[:-1]]
     assert not any("obfuscation" in body or "usage" in body for body in bodies)
 
@@ -139,7 +143,9 @@ async def test_stream_tool_calls_in_pieces(api: Api) -> None:
     chunks = await api.collect(stream)
     deltas = [c.choices[0].delta for c in chunks]
     first = deltas[0].tool_calls[0]
-    assert first.index == 0 and first.id and first.function.name == "get_weather"
+    assert first.index == 0
+    assert first.id
+    assert first.function.name == "get_weather"
     assert first.function.arguments == ""
     arguments: dict[int, str] = {}
     for delta in deltas:
@@ -185,7 +191,8 @@ async def test_stream_helper_and_final_completion(api: Api) -> None:
         with manager as stream:
             events = [event.type for event in stream]
             final = stream.get_final_completion()
-    assert "content.delta" in events and "content.done" in events
+    assert "content.delta" in events
+    assert "content.done" in events
     assert "tool_calls.function.arguments.done" in events
     assert final.choices[0].message.content == "Streaming works."
     assert final.choices[0].message.tool_calls[0].function.name == "lookup"
@@ -202,13 +209,15 @@ async def test_parse_with_pydantic_model(api: Api) -> None:
     parsed = completion.choices[0].message.parsed
     assert parsed == Answer(city="Paris", population=2100000)
     sent = api.fake.requests.last.json["response_format"]
-    assert sent["type"] == "json_schema" and sent["json_schema"]["name"] == "Answer"
+    assert sent["type"] == "json_schema"
+    assert sent["json_schema"]["name"] == "Answer"
 
 
 async def test_headers_like_the_real_api(api: Api) -> None:
     raw = await api("chat.completions.with_raw_response.create", model="m", messages=HI)
     assert raw.headers["content-type"] == "application/json"
-    assert raw.headers["x-request-id"].startswith("req_") and len(raw.headers["x-request-id"]) == 36
+    assert raw.headers["x-request-id"].startswith("req_")
+    assert len(raw.headers["x-request-id"]) == 36
     assert raw.headers["openai-version"] == "2020-10-01"
     assert int(raw.headers["openai-processing-ms"]) >= 1
     assert "x-ratelimit-remaining-requests" in raw.headers

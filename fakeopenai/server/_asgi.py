@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import anyio
@@ -25,12 +26,17 @@ from .._fake import FakeOpenAI
 from .._scenario import Entry, apply
 from .._wire import Request, Response, coalesce, dumps
 
-__all__ = ["CONTROL_PREFIX", "DEFAULT_MAX_BODY", "ConnectionDropped", "FakeOpenAIApp", "Headers", "app"]
+__all__ = ["CONTROL_PREFIX", "DEFAULT_MAX_BODY", "RECEIVED", "ConnectionDropped", "FakeOpenAIApp", "Headers", "app"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+#: The loop time at which the server received the request, when the server tells (``serve`` does,
+#: from its protocol's ``data_received``): delays are timed from it, so a burst of requests handled
+#: one after the other does not push every first token late. Unset, the app's own start counts.
+RECEIVED: ContextVar[float | None] = ContextVar("fakeopenai_received", default=None)
 
 #: Paths under this prefix are the control API, never the fake OpenAI API.
 CONTROL_PREFIX = "/_fakeopenai"
@@ -114,6 +120,19 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 def _redact(key: str) -> str:
     """An API key as the real API echoes it: start and end kept, the middle starred."""
     return key if len(key) <= 12 else key[:8] + "*" * (len(key) - 12) + key[-4:]
+
+
+_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
+def _encoded(pair: tuple[str, str]) -> tuple[bytes, bytes]:
+    """A response header as bytes; the API's constant headers are encoded once."""
+    found = _ENCODED.get(pair)
+    if found is None:
+        found = (pair[0].encode("latin-1"), pair[1].encode("latin-1"))
+        if len(_ENCODED) < 512 and not pair[0].startswith("x-request"):
+            _ENCODED[pair] = found
+    return found
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
@@ -227,6 +246,9 @@ class FakeOpenAIApp:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()
         started = loop.time()
+        received = RECEIVED.get()
+        if received is not None and 0 <= started - received < 1.0:  # a stale stamp (pipelining) is ignored
+            started = received
         path: str = scope["path"]
         root: str = scope.get("root_path", "")
         if root and path.startswith(root):
@@ -246,7 +268,7 @@ class FakeOpenAIApp:
             _query(raw_query),
             body if isinstance(body, bytes) else b"",
         )
-        refusal = body if isinstance(body, APIError) else self._refuse(request)
+        refusal = body if isinstance(body, APIError) else self._refuse(scope, request)
         if refusal is not None:
             response = self._record(request, refusal)
         else:
@@ -283,14 +305,16 @@ class FakeOpenAIApp:
             if not message.get("more_body"):
                 return b"".join(parts)
 
-    def _refuse(self, request: Request) -> APIError | None:
+    def _refuse(self, scope: Scope, request: Request) -> APIError | None:
         """The real API's 401 or 400 for a request it would not read, else ``None``."""
         if self.api_key is not None:
             refusal = self._check_key(request.headers)
             if refusal is not None:
                 return refusal
         if request.body:
-            content_type = request.headers.get("content-type", "")
+            content_type = (_header(scope, b"content-type") or b"").decode("latin-1")
+            if content_type == "application/json":
+                return None
             media = content_type.partition(";")[0].strip().lower()
             if media not in _MEDIA_TYPES and not media.endswith("+json"):
                 return APIError(
@@ -351,7 +375,7 @@ class FakeOpenAIApp:
         self, response: Response, started: float, loop: asyncio.AbstractEventLoop, receive: Receive, send: Send
     ) -> None:
         """Write ``response`` as it describes itself: delays, events, and how the connection ends."""
-        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]
+        headers = [_encoded(pair) for pair in response.headers]
         drop = response.then == "drop"
         events = response.events
         if events is None:

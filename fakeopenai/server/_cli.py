@@ -8,6 +8,7 @@ with ``--workers N`` each worker process has its own fake, built from the same o
 from __future__ import annotations
 
 import argparse
+import asyncio
 import inspect
 import json
 import logging
@@ -19,10 +20,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .._fake import FakeOpenAI
 from .._scenario import ScenarioError, load_file, parse_scenario
-from ._asgi import DEFAULT_MAX_BODY, DroppedFilter, FakeOpenAIApp
+from ._asgi import DEFAULT_MAX_BODY, RECEIVED, DroppedFilter, FakeOpenAIApp
 
 __all__ = ["build_app", "main", "worker_app"]
 
@@ -109,7 +111,9 @@ def worker_app() -> FakeOpenAIApp:
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it each event written after the headers waits for the client's delayed ACK (~40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
@@ -139,6 +143,39 @@ def _announce(base: str, workers: int) -> Callable[[], None]:
         print(f"fakeopenai serving {base}/v1{where}; control API at {base}/_fakeopenai/ - Ctrl-C to stop", flush=True)
 
     return announce
+
+
+class StampedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, telling the app when each request arrived (:data:`RECEIVED`)."""
+
+    def data_received(self, data: bytes) -> None:
+        RECEIVED.set(self.loop.time())  # the request's task copies this context when it is created
+        super().data_received(data)
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools is not installed
+    StampedHttpToolsProtocol: type[asyncio.Protocol] | None = None
+else:
+
+    class _StampedHttpTools(HttpToolsProtocol):
+        """uvicorn's httptools protocol, telling the app when each request arrived."""
+
+        def data_received(self, data: bytes) -> None:
+            RECEIVED.set(self.loop.time())
+            super().data_received(data)
+
+    StampedHttpToolsProtocol = _StampedHttpTools
+
+
+def _protocol(name: str) -> type[asyncio.Protocol]:
+    """The stamped protocol class for ``--http`` (``auto``: httptools when installed, as uvicorn does)."""
+    if name != "h11" and StampedHttpToolsProtocol is not None:
+        return StampedHttpToolsProtocol
+    if name == "httptools":
+        raise SystemExit("fakeopenai serve: --http httptools needs httptools (pip install 'uvicorn[standard]')")
+    return StampedH11Protocol
 
 
 class _Server(uvicorn.Server):
@@ -172,11 +209,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fakeopenai serve: cannot listen on {options.host}:{options.port}: {exc}", file=sys.stderr)
         return 1
     common: dict[str, Any] = {
-        "http": options.http,
+        "http": _protocol(options.http),
         "loop": options.loop,
         "log_level": options.log_level.lower(),
         "access_log": options.access_log,
         "server_header": False,
+        "proxy_headers": False,  # a fake behind no proxy: skip uvicorn's X-Forwarded-* middleware
         "timeout_graceful_shutdown": options.graceful_timeout,
         "lifespan": "on",
     }
