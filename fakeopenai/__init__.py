@@ -15,10 +15,10 @@ from ._reply import Reply, ToolCall
 from ._requests import RequestLog
 from ._script import Match
 from ._wire import Event, Request, Response
-from .transports import HttpxTransport
 
 if TYPE_CHECKING:
     from ._httpx2 import Httpx2Transport
+    from .transports import HttpxTransport
 
 __version__ = "0.1.0"
 
@@ -59,8 +59,13 @@ def async_client(fake: FakeOpenAI | None = None, flavour: Flavour | None = None,
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Httpx2Transport":  # imports httpx2 only when asked for
+    # Each HTTP stack is imported only when asked for: openai 3.x needs httpx2 only, 1.x httpx only.
+    if name == "Httpx2Transport":
         from ._httpx2 import Httpx2Transport
 
         return Httpx2Transport
+    if name == "HttpxTransport":
+        from .transports import HttpxTransport
+
+        return HttpxTransport
     raise AttributeError(f"module 'fakeopenai' has no attribute {name!r}")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import APIError
-from ._sdk_validation import check_body
 from ._state import JSON, State
 from ._wire import Request, Response, dumps
 from .endpoints import chat, completions, embeddings, models, moderations, responses
@@ -108,6 +107,8 @@ def handle(state: State, request: Request) -> Response:
                 request.answer = failure
                 raise failure.error()
         if state.validate and request.method == "POST" and isinstance(request.json, dict):
+            from ._sdk_validation import check_body  # imported on first use: it loads pydantic adapters
+
             check_body(request.endpoint, request.json, route.check)  # the SDK's own parameter types
         response = route.handler(state, request)
     except APIError as error:
