@@ -71,6 +71,8 @@ class Entry:
 
 
 _MATCH_KEYS = ("model", "contains", "endpoint", "regex")
+#: Reply faults counted in stream events: ``error_after``, ``drop_after``, ``stall_after`` (see ``Reply``).
+_FAULT_COUNTS = ("error_after", "drop_after", "stall_after")
 _JSON_TYPES = {"string": str, "object": dict, "array": list, "boolean": bool}
 
 
@@ -118,6 +120,13 @@ def _times(value: Any, param: str, default: int | None) -> int | None:
     count: int = _expect(value, param, "integer")
     if count < 1:
         raise ScenarioError(f"Invalid '{param}': must be at least 1, got {count}.", param)
+    return count
+
+
+def _count(value: Any, param: str) -> int:
+    count: int = _expect(value, param, "integer")
+    if count < 0:
+        raise ScenarioError(f"Invalid '{param}': must not be negative, got {count}.", param)
     return count
 
 
@@ -200,12 +209,14 @@ def build_reply(data: Any, *, ttft: float = 0.0, token_delay: float = 0.0, param
             kwargs[key] = [_tool_call(item, f"{name}[{i}]") for i, item in enumerate(items)]
         elif key == "chunks":
             kwargs[key] = _strings(value, name)
-        elif key in ("ttft", "token_delay"):
+        elif key in ("ttft", "token_delay", "stall"):
             kwargs[key] = _delay(value, name)
+        elif key in _FAULT_COUNTS:
+            kwargs[key] = _count(value, name)
         elif key == "usage":
             usage = _object(value, name)
             kwargs[key] = {k: _expect(v, f"{name}.{k}", "integer") for k, v in usage.items()}
-        elif key in ("refusal", "finish_reason", "model", "reasoning"):
+        elif key in ("refusal", "finish_reason", "model", "reasoning", "error_message"):
             kwargs[key] = _expect(value, name, "string")
         else:  # a Reply field this builder does not know by name: JSON values pass as they are
             kwargs[key] = value

@@ -32,6 +32,8 @@ from fakeopenai._scenario import ScenarioError, load_file
 from fakeopenai.server import FakeOpenAIApp, app
 from fakeopenai.server._asgi import DroppedFilter
 
+from .conftest import mid_stream_errors
+
 uvicorn = pytest.importorskip("uvicorn")
 
 HI = [{"role": "user", "content": "Hi"}]
@@ -444,6 +446,176 @@ def test_scripted_drop_breaks_the_connection(caplog: pytest.LogCaptureFixture) -
             response.read()
         assert len(fake.requests) == 3
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+# -- faults through the control API, seen by the SDK over the real server ---------------------------
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_queued_503s_are_retried_by_the_sdk_then_surface(server: Served, is_async: bool) -> None:
+    control(server, "POST", "failures", {"status": 503, "retry_after_ms": 1, "times": 2})
+    control(server, "POST", "replies", "made it")
+    client = sdk(server, is_async, max_retries=2)
+    try:
+        answer = await call(client, client.chat.completions.create, **CHAT)
+        assert answer.choices[0].message.content == "made it"
+        control(server, "POST", "failures", {"status": 503, "retry_after_ms": 1, "times": 3})
+        with pytest.raises(openai.InternalServerError) as raised:
+            await call(client, client.chat.completions.create, **CHAT)
+    finally:
+        await close(client)
+    assert isinstance(raised.value, openai.APIStatusError)
+    assert raised.value.status_code == 503
+    assert raised.value.response.headers["retry-after-ms"] == "1"
+    listed = control(server, "GET", "requests").json()["data"]
+    assert [item["status"] for item in listed] == [503, 503, 200, 503, 503, 503]
+    assert [item["headers"]["x-stainless-retry-count"] for item in listed] == ["0", "1", "2", "0", "1", "2"]
+    assert server.fake.pending == []
+
+
+def test_every_fail_field_over_the_control_api(server: Served) -> None:
+    control(
+        server,
+        "POST",
+        "failures",
+        [
+            {
+                "status": 429,
+                "message": "Rate limit reached for tokens",
+                "type": "tokens",
+                "code": "rate_limit_exceeded",
+                "param": "messages",
+                "retry_after": 20,
+                "should_retry": False,  # the SDK gives up at once, max_retries notwithstanding
+                "headers": {"x-fault-origin": "control-api"},
+            },
+            {"status": 500, "endpoint": "/embeddings"},  # fake.fail(endpoint=...): skips chat requests
+        ],
+    )
+    with sdk(server, max_retries=2) as client:
+        with pytest.raises(openai.RateLimitError) as raised:
+            client.chat.completions.create(**CHAT)
+        assert client.chat.completions.create(**CHAT).choices[0].message.content
+        with pytest.raises(openai.InternalServerError):
+            client.with_options(max_retries=0).embeddings.create(model="text-embedding-3-small", input="x")
+    error = raised.value
+    assert (error.type, error.code, error.param) == ("tokens", "rate_limit_exceeded", "messages")
+    assert error.body == {  # type: ignore[comparison-overlap]
+        "message": "Rate limit reached for tokens",
+        "type": "tokens",
+        "param": "messages",
+        "code": "rate_limit_exceeded",
+    }
+    assert error.response.headers["retry-after"] == "20"
+    assert error.response.headers["x-should-retry"] == "false"
+    assert error.response.headers["x-fault-origin"] == "control-api"
+    assert [(r.endpoint, r.status) for r in server.fake.requests] == [
+        ("/chat/completions", 429),
+        ("/chat/completions", 200),
+        ("/embeddings", 500),
+    ]
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_error_event_after_n_chunks_over_the_server(server: Served, is_async: bool) -> None:
+    control(
+        server,
+        "POST",
+        "replies",
+        [
+            {"text": "one two three four five six", "error_after": 3, "error_message": "The model overloaded."},
+            {"text": "unused", "error_after": 0, "error_message": "The model produced invalid content."},
+        ],
+    )
+    client = sdk(server, is_async)
+    received: list[str] = []
+    try:
+        stream = await call(client, client.chat.completions.create, stream=True, **CHAT)
+        with pytest.raises(openai.APIError, match="The model overloaded") as raised:
+            if is_async:
+                async for chunk in stream:
+                    received.append(chunk.choices[0].delta.content or "")
+            else:
+                for chunk in stream:
+                    received.append(chunk.choices[0].delta.content or "")
+        assert not isinstance(raised.value, openai.APIStatusError)  # it came inside a 200 stream
+        with pytest.raises(openai.InternalServerError, match="invalid content"):  # not streamed: a 500
+            await call(client, client.chat.completions.create, **CHAT)
+    finally:
+        await close(client)
+    assert received == ["", "one", " two"]  # the role chunk and two tokens, then the error event
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_drop_after_closes_the_connection_mid_stream(server: Served, is_async: bool) -> None:
+    control(server, "POST", "replies", {"text": "one two three four five", "drop_after": 3, "token_delay": 0.01})
+    client = sdk(server, is_async)
+    received: list[str] = []
+    try:
+        stream = await call(client, client.chat.completions.create, stream=True, **CHAT)
+        with pytest.raises(mid_stream_errors("drop")):
+            if is_async:
+                async for chunk in stream:
+                    received.append(chunk.choices[0].delta.content or "")
+            else:
+                for chunk in stream:
+                    received.append(chunk.choices[0].delta.content or "")
+    finally:
+        await close(client)
+    assert received == ["", "one", " two"]  # three events, then the connection broke
+    assert server.fake.requests.last.status == 200
+
+
+def test_drop_before_the_answer_is_retried_by_the_sdk(server: Served) -> None:
+    control(server, "POST", "replies", [{"text": "lost", "drop_after": 0}, "second attempt"])
+    with sdk(server, max_retries=1) as client:
+        answer = client.chat.completions.create(**CHAT)
+    assert answer.choices[0].message.content == "second attempt"
+    assert [r.headers["x-stainless-retry-count"] for r in server.fake.requests] == ["0", "1"]
+
+
+def test_stalls_fire_the_client_timeout_and_the_server_lets_go(server: Served) -> None:
+    baseline = server.spy.tasks()
+    control(
+        server,
+        "POST",
+        "replies",
+        [
+            {"text": "never sent", "stall_after": 0, "stall": 30},  # before the first byte
+            {"text": "one two three four", "stall_after": 2, "stall": 30},  # after two events
+        ],
+    )
+    with sdk(server, timeout=0.3) as client:
+        with pytest.raises(openai.APITimeoutError):
+            client.chat.completions.create(**CHAT)
+        stream = client.chat.completions.create(stream=True, **CHAT)
+        received: list[str] = []
+        with pytest.raises(mid_stream_errors("timeout")):
+            for chunk in stream:
+                received.append(chunk.choices[0].delta.content or "")
+        assert received == ["", "one"]
+        assert client.chat.completions.create(**CHAT).choices[0].message.content  # the server still answers
+    deadline = time.monotonic() + 2
+    while server.spy.tasks() > baseline:  # the stalled responses ended when their clients left
+        assert time.monotonic() < deadline, "a stalled response outlived its client"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"text": "x", "drop_after": -1}, "body.drop_after"),
+        ({"text": "x", "error_after": 1.5}, "body.error_after"),
+        ({"text": "x", "stall_after": "2"}, "body.stall_after"),
+        ({"text": "x", "stall_after": 1, "stall": -3}, "body.stall"),
+        ({"text": "x", "error_message": 7}, "body.error_message"),
+    ],
+)
+def test_bad_fault_fields_are_refused(server: Served, body: Any, param: str) -> None:
+    response = control(server, "POST", "replies", body)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == param
+    assert server.fake.pending == []
 
 
 # -- the ASGI app in-process -----------------------------------------------------------------------
