@@ -13,7 +13,7 @@ import fakeopenai
 from fakeopenai import Reply
 
 from .conftest import Api
-from .spec import assert_valid, sse_payloads
+from .spec import assert_valid, spec_completion_chunk, sse_payloads
 
 MODEL = "gpt-3.5-turbo-instruct"
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"] * 5
@@ -211,20 +211,6 @@ def test_delays_follow_the_reply(fake: fakeopenai.FakeOpenAI) -> None:
     assert [e.delay for e in events] == [0.5, 0.1, 0.1, 0.0, 0.0]
 
 
-def _spec_chunk(chunk: dict[str, Any]) -> dict[str, Any]:
-    """A stream chunk with the one known spec deviation of the real wire replaced.
-
-    The real API sends ``finish_reason: null`` until a choice ends (openai/openai-openapi PR #100);
-    the spec's ``CreateCompletionResponse`` (shared by stream and body) and the SDK's type do not
-    allow null.
-    """
-    choices = [{**c, "finish_reason": c["finish_reason"] or "stop"} for c in chunk["choices"]]
-    out = {**chunk, "choices": choices}
-    if out.get("usage", 0) is None:
-        del out["usage"]  # "usage": null on every chunk but the last goes with include_usage, as in chat
-    return out
-
-
 def test_emitted_bodies_match_sdk_types_and_spec(fake: fakeopenai.FakeOpenAI) -> None:
     """Every body and chunk validates against the SDK's types (strict) and the OpenAPI schema."""
     client = openai.OpenAI(api_key="sk-test", http_client=fake.client())
@@ -243,6 +229,6 @@ def test_emitted_bodies_match_sdk_types_and_spec(fake: fakeopenai.FakeOpenAI) ->
                     continue
                 list(result)
                 for data in raw_chunks(fake)[:-1]:
-                    chunk = _spec_chunk(json.loads(data))
+                    chunk = spec_completion_chunk(json.loads(data))
                     Completion.model_validate(chunk, strict=True)
                     assert_valid(chunk, "CreateCompletionResponse")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 import openai
@@ -15,7 +14,7 @@ import fakeopenai
 from fakeopenai import Reply, ToolCall
 
 from .conftest import Api
-from .spec import assert_valid, spec, sse_payloads
+from .spec import assert_valid, response_event_schemas, spec_response, sse_payloads
 
 TEXT_EVENTS = [
     "response.created",
@@ -217,6 +216,29 @@ async def test_output_logprobs_when_included(api: Api) -> None:
     logprobs = response.output[0].content[0].logprobs
     assert [entry.token for entry in logprobs] == ["Hi", " there"]
     assert all(len(entry.top_logprobs) == 2 for entry in logprobs)
+    assert all(entry.bytes for entry in logprobs)
+
+    api.fake.reply("Hi there")
+    stream = await api(
+        "responses.create",
+        model="m",
+        input="Hi",
+        include=["message.output_text.logprobs"],
+        top_logprobs=2,
+        stream=True,
+    )
+    events = await api.collect(stream)
+    deltas = [e for e in events if e.type == "response.output_text.delta"]
+    assert [e.logprobs[0].token for e in deltas] == ["Hi", " there"]
+    (done,) = [e for e in events if e.type == "response.output_text.done"]
+    assert [entry.token for entry in done.logprobs] == ["Hi", " there"]
+    # Events carry the spec's ResponseLogProb: no "bytes" at either level (the final part has them).
+    raw = [data for _, data in raw_events(api.fake) if data["type"].startswith("response.output_text.d")]
+    entries = [entry for data in raw for entry in data["logprobs"]]
+    assert len(entries) == 4
+    assert all(set(entry) == {"token", "logprob", "top_logprobs"} for entry in entries)
+    assert all(set(top) == {"token", "logprob"} for entry in entries for top in entry["top_logprobs"])
+    assert events[-1].response.output[0].content[0].logprobs[0].bytes == list(b"Hi")
 
 
 async def test_max_output_tokens_makes_it_incomplete(api: Api) -> None:
@@ -553,27 +575,6 @@ def test_delays_follow_the_reply(fake: fakeopenai.FakeOpenAI) -> None:
     assert sleeps == [0.5, 0.1, 0.1]
 
 
-@cache
-def event_schemas() -> dict[str, str]:
-    """Event ``type`` -> the spec schema for it, read from the spec's ``ResponseStreamEvent``."""
-    schemas = spec()["components"]["schemas"]
-    out = {}
-    for ref in schemas["ResponseStreamEvent"]["anyOf"]:
-        name = ref["$ref"].rsplit("/", 1)[1]
-        out[schemas[name]["properties"]["type"]["enum"][0]] = name
-    return out
-
-
-def spec_response(body: dict[str, Any]) -> dict[str, Any]:
-    """A response object with the known real-wire deviations from the spec removed (WIRE.md §8)."""
-    body = dict(body)
-    if body.get("user") is None:
-        body.pop("user", None)  # the real API sends "user": null; the spec says string
-    if body.get("usage") is None:
-        body.pop("usage", None)  # the real API sends "usage": null while in progress; the spec has no null
-    return body
-
-
 _EVENT = TypeAdapter(ResponseStreamEvent)
 
 
@@ -616,7 +617,7 @@ def test_emitted_bodies_match_sdk_types_and_spec(fake: fakeopenai.FakeOpenAI) ->
                 assert extra <= {"obfuscation", "name"}, extra  # name: spec-required, untyped by the SDK
                 if "response" in data:
                     data = {**data, "response": spec_response(data["response"])}
-                assert_valid(data, event_schemas()[data["type"]])
+                assert_valid(data, response_event_schemas()[data["type"]])
     assert {"response.incomplete", "response.refusal.done", "response.reasoning_summary_text.done"} <= seen
 
     response_id = client.responses.create(model="m", input=[{"role": "user", "content": "Hi"}]).id

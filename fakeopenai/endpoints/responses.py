@@ -553,13 +553,13 @@ def _stream(
                     "response.content_part.added",
                     head + ',"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""}',
                 )
-                logprobs = out.logprobs
+                logprobs = [_event_logprob(entry) for entry in out.logprobs or ()]
                 for i, piece in enumerate(out.pieces):
                     entry = "[" + enc(logprobs[i]) + "]" if logprobs else "[]"
                     delta("response.output_text.delta", head, piece, ',"logprobs":' + entry)
                 emit(
                     "response.output_text.done",
-                    head + ',"text":' + enc(part["text"]) + ',"logprobs":' + enc(part["logprobs"]),
+                    head + ',"text":' + enc(part["text"]) + ',"logprobs":' + enc(logprobs),
                 )
             emit("response.content_part.done", head + ',"part":' + enc(part))
         elif kind == "function_call":
@@ -587,6 +587,19 @@ def _stream(
     terminal = "response.incomplete" if final["status"] == "incomplete" else "response.completed"
     emit(terminal, ',"response":' + enc(final), ttft if deltas == 0 else 0.0)
     return events
+
+
+def _event_logprob(entry: dict[str, Any]) -> dict[str, Any]:
+    """A part's logprob entry as stream events carry it: no ``bytes`` (spec ``ResponseLogProb``).
+
+    The final ``output_text`` part has the full ``LogProb`` (with ``bytes``); the ``output_text``
+    delta and done events have the lighter form, at both levels.
+    """
+    return {
+        "token": entry["token"],
+        "logprob": entry["logprob"],
+        "top_logprobs": [{"token": top["token"], "logprob": top["logprob"]} for top in entry["top_logprobs"]],
+    }
 
 
 # -- GET /responses/{id}, DELETE /responses/{id}, GET /responses/{id}/input_items ----------------
