@@ -1,0 +1,791 @@
+"""Conformance: every body and every SSE event the fake emits, checked twice.
+
+Every endpoint the fake serves is driven through the real SDK (sync and async, on every HTTP stack the
+installed SDK takes: the ``api`` fixture). Each answer is then taken from the fake's recorded
+responses (the bytes its transport wrote to the client; each is cross-checked against what the SDK
+parsed) and must pass
+
+(a) the SDK's own types, strictly: the raw JSON parses into the SDK class with pydantic's strict mode,
+    AND a recursive walk over the SDK annotation finds no silent default (every field the SDK class
+    declares without a default is present, at every nesting level, through unions, lists and dicts)
+    and no key the SDK class does not know, except the short allow-list ``SDK_EXTRAS`` of wire facts
+    documented in ``shared/WIRE.md``;
+(b) the official OpenAPI schema (``tests/spec.py``), after undoing only the documented spec-vs-wire
+    deviations (WIRE.md §8).
+
+``test_removed_field_fails_both_checks`` and friends prove that the checks can fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections.abc
+import json
+import struct
+import types
+import typing
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+import pydantic
+import pytest
+from openai.pagination import SyncPage
+from openai.types import (
+    Completion,
+    CreateEmbeddingResponse,
+    ErrorObject,
+    Model,
+    ModelDeleted,
+    ModerationCreateResponse,
+)
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.responses import Response, ResponseItem, ResponseItemList, ResponseStreamEvent
+
+import fakeopenai
+from fakeopenai import Reply, ToolCall
+from fakeopenai._core import ROUTES
+
+from .conftest import OPENAI_MAJOR, Api
+from .spec import (
+    assert_valid,
+    response_event_schemas,
+    spec,
+    spec_completion_chunk,
+    spec_response,
+    sse_payloads,
+)
+
+# -- (a) the SDK's types, strictly ---------------------------------------------------------------
+
+#: Keys the installed SDK's class does not declare but the real wire sends: (SDK class, key) -> why.
+#: Only these may be SDK extras; an entry is used only where the installed SDK lacks the field.
+SDK_EXTRAS: dict[tuple[str, str], str] = {
+    ("ChatCompletionChunk", "obfuscation"): "WIRE.md §0.1: on every chat chunk by default (openai 1.x lacks it)",
+    ("ResponseTextDeltaEvent", "obfuscation"): "WIRE.md §0.1/§3: Responses *.delta events carry it",
+    ("ResponseRefusalDeltaEvent", "obfuscation"): "WIRE.md §0.1/§3: Responses *.delta events carry it",
+    ("ResponseFunctionCallArgumentsDeltaEvent", "obfuscation"): "WIRE.md §0.1/§3: Responses *.delta events",
+    ("ResponseReasoningSummaryTextDeltaEvent", "obfuscation"): "WIRE.md §0.1/§3: Responses *.delta events",
+    ("ResponseFunctionCallArgumentsDoneEvent", "name"): "WIRE.md §3/§8.3: spec-required, the SDK type ignores it",
+    ("InputTokensDetails", "cache_write_tokens"): "WIRE.md §3/§8.3: spec- and SDK 3.x-required (openai 1.x lacks it)",
+    ("Response", "store"): "WIRE.md §3: the real response object echoes store",
+    ("Response", "completed_at"): "WIRE.md §3: the real response object has it (openai 1.x lacks it)",
+}
+
+_NONE = type(None)
+_UNIONS: tuple[Any, ...] = (typing.Union, types.UnionType)
+_SEQUENCES: tuple[Any, ...] = (list, tuple, collections.abc.Sequence, collections.abc.Iterable)
+_MAPPINGS: tuple[Any, ...] = (dict, collections.abc.Mapping)
+
+
+def _strip(annotation: Any) -> Any:
+    """The annotation without ``Annotated[...]`` metadata and type aliases."""
+    while True:
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif type(annotation).__name__ == "TypeAliasType":
+            annotation = annotation.__value__
+        else:
+            return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)
+
+
+def _key(name: str, info: Any) -> str:
+    return str(info.alias or name)
+
+
+def _fits(raw: Any, annotation: Any) -> bool:
+    """Whether ``raw`` could be this union member: its JSON kind, and its discriminators (Literal fields)."""
+    annotation = _strip(annotation)
+    origin = typing.get_origin(annotation)
+    if annotation in (Any, object):
+        return True
+    if origin in _UNIONS:
+        return any(_fits(raw, member) for member in typing.get_args(annotation))
+    if origin is typing.Literal:
+        return raw in typing.get_args(annotation)
+    if _is_model(annotation):
+        if not isinstance(raw, dict):
+            return False
+        for name, info in annotation.model_fields.items():
+            field = _strip(info.annotation)
+            if typing.get_origin(field) is typing.Literal:
+                key = _key(name, info)
+                if key in raw and raw[key] not in typing.get_args(field):
+                    return False
+                if key not in raw and info.is_required():
+                    return False  # a required discriminator is missing: another member is meant
+        return True
+    if origin in _SEQUENCES:
+        return isinstance(raw, list)
+    if origin in _MAPPINGS:
+        return isinstance(raw, dict)
+    if annotation is _NONE:
+        return raw is None
+    if annotation is bool:
+        return isinstance(raw, bool)
+    if annotation is int:
+        return isinstance(raw, int) and not isinstance(raw, bool)
+    if annotation is float:
+        return isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    if annotation is str:
+        return isinstance(raw, str)
+    return True
+
+
+def _kind(raw: Any) -> str:
+    return (
+        "null"
+        if raw is None
+        else {dict: "object", list: "array", str: "string", bool: "boolean"}.get(type(raw), "number")
+    )
+
+
+def sdk_problems(raw: Any, annotation: Any, path: str = "") -> list[str]:
+    """What ``raw`` lacks or has too much for the SDK type ``annotation``, with the path of each.
+
+    Missing required fields and unknown keys at every level; unions are resolved by JSON kind and
+    ``Literal`` discriminators, then the member with no problems (else the fewest) is reported.
+    """
+    annotation = _strip(annotation)
+    origin = typing.get_origin(annotation)
+    where = path or "<root>"
+    if annotation in (Any, object):
+        return []
+    if origin in _UNIONS:
+        members = typing.get_args(annotation)
+        if raw is None:
+            return [] if _NONE in members else [f"{where}: null, but the SDK type is {annotation}"]
+        candidates = [m for m in members if m is not _NONE and _fits(raw, m)]
+        if not candidates:
+            return [f"{where}: {_kind(raw)} fits no member of the SDK's {_describe(annotation)}"]
+        best: list[str] | None = None
+        for member in candidates:
+            found = sdk_problems(raw, member, path)
+            if not found:
+                return []
+            if best is None or len(found) < len(best):
+                best = found
+        return best or []
+    if _is_model(annotation):
+        if not isinstance(raw, dict):
+            return [f"{where}: {_kind(raw)}, but the SDK's {annotation.__name__} is an object"]
+        problems = []
+        fields: dict[str, tuple[str, Any]] = {}
+        for name, info in annotation.model_fields.items():
+            key = _key(name, info)
+            fields[key] = (name, info)
+            if info.is_required() and key not in raw:
+                problems.append(f"{_join(path, key)}: missing, but required by the SDK's {annotation.__name__}")
+        for key, value in raw.items():
+            if key not in fields:
+                if (annotation.__name__, key) not in SDK_EXTRAS:
+                    problems.append(f"{_join(path, key)}: unknown to the SDK's {annotation.__name__}")
+                continue
+            problems += sdk_problems(value, fields[key][1].annotation, _join(path, key))
+        return problems
+    if origin in _SEQUENCES:
+        if not isinstance(raw, list):
+            return [f"{where}: {_kind(raw)}, but the SDK type is an array"]
+        (item,) = typing.get_args(annotation)[:1] or (Any,)
+        return [p for i, value in enumerate(raw) for p in sdk_problems(value, item, f"{path}[{i}]")]
+    if origin in _MAPPINGS:
+        if not isinstance(raw, dict):
+            return [f"{where}: {_kind(raw)}, but the SDK type is an object"]
+        args = typing.get_args(annotation)
+        value_type = args[1] if len(args) == 2 else Any
+        return [p for key, value in raw.items() for p in sdk_problems(value, value_type, _join(path, key))]
+    if not _fits(raw, annotation):
+        return [f"{where}: {json.dumps(raw)[:60]} does not fit the SDK type {_describe(annotation)}"]
+    return []
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _describe(annotation: Any) -> str:
+    names = [getattr(member, "__name__", str(member)) for member in typing.get_args(annotation)]
+    return f"Union[{', '.join(names)}]" if names else getattr(annotation, "__name__", str(annotation))
+
+
+_ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
+
+
+def check_sdk(raw: Any, annotation: Any, what: str) -> Any:
+    """Parse ``raw`` into the SDK type strictly and walk it for silent defaults and unknown keys."""
+    target = _strip(annotation)
+    if typing.get_origin(target) in _UNIONS:  # pick the member by its discriminator, as the SDK does
+        members = [m for m in typing.get_args(target) if _fits(raw, m)]
+        target = members[0] if len(members) == 1 else annotation
+    adapter = _ADAPTERS.get(target)
+    if adapter is None:
+        adapter = _ADAPTERS[target] = pydantic.TypeAdapter(target)
+    problems = sdk_problems(raw, annotation)
+    parsed = None
+    try:
+        parsed = adapter.validate_python(raw, strict=True)
+    except pydantic.ValidationError as error:
+        problems += [
+            f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']} (strict SDK parse)" for e in error.errors()
+        ]
+    if problems:
+        raise AssertionError(f"{what}: {len(problems)} SDK type problem(s)\n" + "\n".join(problems[:10]))
+    return parsed
+
+
+# -- what each endpoint emits ------------------------------------------------------------------
+
+
+def _decoded_embeddings(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with base64 embeddings decoded as the SDK decodes them (little-endian float32).
+
+    WIRE.md §3/§8.2: the SDK type and the spec say ``embedding`` is an array; the base64 form is a
+    string on the real wire too, and the SDK decodes it before its type applies.
+    """
+    data = []
+    for item in body["data"]:
+        vector = item["embedding"]
+        if isinstance(vector, str):
+            raw = base64.b64decode(vector, validate=True)
+            assert len(raw) % 4 == 0, "base64 embedding is not whole float32 values"
+            vector = list(struct.unpack(f"<{len(raw) // 4}f", raw))
+        data.append({**item, "embedding": vector})
+    return {**body, "data": data}
+
+
+def _spec_event(event: dict[str, Any]) -> dict[str, Any]:
+    if "response" in event:
+        return {**event, "response": spec_response(event["response"])}
+    return event
+
+
+def _responses_event_schema(event: dict[str, Any]) -> str:
+    return response_event_schemas()[event["type"]]
+
+
+def _identity(body: Any) -> Any:
+    return body
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How one kind of body (or event) is checked: SDK type and spec schema, each with its view of it."""
+
+    sdk: Any  # the SDK type, or None where the SDK has none (it casts the answer to None)
+    schema: str | Callable[[dict[str, Any]], str] | None
+    sdk_view: Callable[[Any], Any] = _identity
+    spec_view: Callable[[Any], Any] = _identity
+
+    def check(self, raw: Any, what: str) -> None:
+        if self.sdk is not None:
+            check_sdk(self.sdk_view(raw), self.sdk, what)
+        if self.schema is not None:
+            view = self.spec_view(raw)
+            name = self.schema if isinstance(self.schema, str) else self.schema(view)
+            assert_valid(view, name)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What one route answers: a JSON body, and for streams, each event (and whether ``[DONE]`` ends it)."""
+
+    body: Shape
+    event: Shape | None = None
+    done: bool = False  # chat and legacy completions end with data: [DONE]; Responses streams do not
+
+
+def _deleted_response(body: dict[str, Any]) -> None:
+    """``DELETE /responses/{id}``: the SDK casts it to None and the spec has no schema, only its example."""
+    example = json.loads(spec()["paths"]["/responses/{response_id}"]["delete"]["x-oaiMeta"]["examples"]["response"])
+    assert list(body) == list(example), f"keys {list(body)} != the spec example's {list(example)}"
+    assert [type(v) for v in body.values()] == [type(v) for v in example.values()]
+    assert body["object"] == "response" and body["deleted"] is True
+
+
+_SPEC_ONLY = Shape(None, None)
+#: (method, route path of fakeopenai._core.ROUTES) -> its contract.
+CONTRACTS: dict[tuple[str, str], Contract] = {
+    ("POST", "/chat/completions"): Contract(
+        Shape(ChatCompletion, "CreateChatCompletionResponse"),
+        Shape(ChatCompletionChunk, "CreateChatCompletionStreamResponse"),
+        done=True,
+    ),
+    ("POST", "/completions"): Contract(
+        Shape(Completion, "CreateCompletionResponse"),
+        # WIRE-level deviation shared by the SDK type and the spec: finish_reason null mid-stream.
+        Shape(Completion, "CreateCompletionResponse", spec_completion_chunk, spec_completion_chunk),
+        done=True,
+    ),
+    ("POST", "/responses"): Contract(
+        Shape(Response, "Response", spec_view=spec_response),
+        Shape(ResponseStreamEvent, _responses_event_schema, spec_view=_spec_event),
+    ),
+    ("GET", "/responses/{response_id}"): Contract(
+        Shape(Response, "Response", spec_view=spec_response),
+        Shape(ResponseStreamEvent, _responses_event_schema, spec_view=_spec_event),
+    ),
+    ("DELETE", "/responses/{response_id}"): Contract(_SPEC_ONLY),
+    ("GET", "/responses/{response_id}/input_items"): Contract(Shape(ResponseItemList, "ResponseItemList")),
+    ("POST", "/embeddings"): Contract(
+        Shape(CreateEmbeddingResponse, "CreateEmbeddingResponse", _decoded_embeddings, _decoded_embeddings)
+    ),
+    ("POST", "/moderations"): Contract(Shape(ModerationCreateResponse, "CreateModerationResponse")),
+    ("GET", "/models"): Contract(Shape(SyncPage[Model], "ListModelsResponse")),
+    ("GET", "/models/{model}"): Contract(Shape(Model, "Model")),
+    ("DELETE", "/models/{model}"): Contract(Shape(ModelDeleted, "DeleteModelResponse")),
+}
+#: Any error answer: the SDK's ErrorObject for the inner object, the spec's ErrorResponse for the body.
+ERROR = Shape(ErrorObject, "ErrorResponse", sdk_view=lambda body: body["error"])
+
+
+def _route(request: fakeopenai.Request) -> tuple[str, str]:
+    for route in ROUTES:
+        pattern = route.pattern()
+        if route.method == request.method and (
+            route.path == request.endpoint if pattern is None else pattern.match(request.endpoint)
+        ):
+            return route.method, route.path
+    raise AssertionError(f"no route of the fake answers {request.method} {request.endpoint}")
+
+
+def emitted(request: fakeopenai.Request) -> tuple[Any, list[dict[str, Any]] | None]:
+    """(JSON body, None) or (None, stream events' JSON) of what the fake sent for ``request``."""
+    response = request.response
+    assert response is not None, f"{request.method} {request.path}: no response recorded"
+    if response.events is None:
+        return json.loads(response.body), None
+    data = b"".join(event.data for event in response.events)
+    payloads = sse_payloads(data)
+    contract = CONTRACTS[_route(request)]
+    if contract.done:
+        assert payloads[-1] == (None, "[DONE]"), "the stream must end with data: [DONE]"
+        payloads = payloads[:-1]
+    events = []
+    for name, payload in payloads:
+        event = json.loads(payload)
+        assert name == (event.get("type") if not contract.done else None), f"event: line {name!r} for {event}"
+        events.append(event)
+    return None, events
+
+
+def conform(request: fakeopenai.Request, counts: Counter[str]) -> None:
+    """Check what the fake sent for ``request`` against the SDK's types and the spec."""
+    what = f"{request.method} {request.path}"
+    body, events = emitted(request)
+    if request.status != 200:
+        ERROR.check(body, f"{what} -> {request.status}")
+        counts["error bodies"] += 1
+        return
+    contract = CONTRACTS[_route(request)]
+    if events is None:
+        if contract.body is _SPEC_ONLY:
+            _deleted_response(body)
+        else:
+            contract.body.check(body, what)
+        counts["bodies"] += 1
+        return
+    assert contract.event is not None, f"{what}: streamed, but its contract has no events"
+    assert events, f"{what}: an empty stream"
+    for i, event in enumerate(events):
+        contract.event.check(event, f"{what} event {i}")
+    counts["events"] += len(events)
+    counts["streams"] += 1
+
+
+# -- the same bytes the SDK parsed ---------------------------------------------------------------
+
+
+def _dump(parsed: Any) -> Any:
+    return parsed.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
+
+
+def assert_sdk_saw(request: fakeopenai.Request, result: Any) -> None:
+    """What the SDK returned was parsed from exactly the recorded bytes (not from something else)."""
+    body, events = emitted(request)
+    if events is not None:
+        assert [_dump(item) for item in result] == events
+    elif isinstance(result, pydantic.BaseModel) and not isinstance(result, CreateEmbeddingResponse):
+        assert _dump(result) == body
+    elif isinstance(result, CreateEmbeddingResponse):  # the SDK decodes base64 it asked for by default
+        assert _dump(result) in (body, _decoded_embeddings(body))
+    elif hasattr(result, "data"):  # a page
+        assert [_dump(item) for item in result.data] == body["data"]
+    else:
+        assert result is None  # responses.delete: the SDK casts the body to None
+
+
+class Conformance:
+    """Drives the real SDK through ``api`` and checks every answer as it comes."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.counts: Counter[str] = Counter()
+        self._checked = 0
+
+    async def __call__(self, path: str, /, **kwargs: Any) -> Any:
+        result = await self.api(path, **kwargs)
+        if kwargs.get("stream") is True:
+            result = await self.api.collect(result)
+        request = self.api.fake.requests.last
+        assert request.status == 200, f"{path}: {request.status} {request.response and request.response.body!r}"
+        assert_sdk_saw(request, result)
+        self.check_new()
+        return result
+
+    async def fails(self, error: type[Exception], path: str, /, **kwargs: Any) -> None:
+        with pytest.raises(error):
+            await self.api(path, **kwargs)
+        self.check_new()
+
+    def check_new(self) -> None:
+        """Check every response the fake recorded since the last check: nothing escapes."""
+        requests = list(self.api.fake.requests)
+        new, self._checked = requests[self._checked :], len(requests)
+        for request in new:
+            conform(request, self.counts)
+
+
+@pytest.fixture
+def run(api: Api) -> Iterator[Conformance]:
+    conformance = Conformance(api)
+    yield conformance
+    conformance.check_new()
+    TOTALS.update(conformance.counts)
+
+
+TOTALS: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_totals() -> Iterator[None]:
+    yield
+    print(f"\nconformance, openai {openai.__version__}: {dict(TOTALS)}")  # visible with -s
+
+
+# -- the scenarios: every endpoint, streamed and not --------------------------------------------
+
+HI = [{"role": "user", "content": "Hi"}]
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"] * 5
+LONG = " ".join(WORDS)  # 40 tokens
+CITY = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "population": {"type": "integer"}},
+    "required": ["city", "population"],
+    "additionalProperties": False,
+}
+
+
+def assert_instance(value: Any, schema: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator
+
+    errors = [error.message for error in Draft202012Validator(schema).iter_errors(value)]
+    assert not errors, f"{value!r} is not an instance of the requested schema: {errors}"
+
+
+CHAT_TOOLS = [
+    {"type": "function", "function": {"name": "get_weather", "parameters": CITY, "strict": True}},
+    {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}},
+]
+RESPONSES_TOOLS = [
+    {"type": "function", "name": "get_weather", "parameters": CITY, "strict": True},
+    {"type": "function", "name": "get_time", "parameters": {"type": "object", "properties": {}}},
+]
+CALLS = [ToolCall("get_weather", {"city": "Paris", "population": 2}), ToolCall("get_time")]
+
+CHAT_CASES: dict[str, tuple[Reply | None, dict[str, Any]]] = {
+    "text": (Reply("Hello there!"), {}),
+    "tool calls": (Reply(tool_calls=CALLS), {"tools": CHAT_TOOLS}),
+    "text then a tool call": (Reply("Let me check.", tool_calls=["get_weather"]), {"tools": CHAT_TOOLS}),
+    "n=3": (Reply(["one", "two three", "four five six"]), {"n": 3}),
+    "refusal": (Reply(refusal="I can't help with that."), {}),
+    "json_schema": (
+        None,  # the fake's default reply: a schema-valid instance
+        {"response_format": {"type": "json_schema", "json_schema": {"name": "city", "schema": CITY, "strict": True}}},
+    ),
+    "json_object": (None, {"response_format": {"type": "json_object"}}),
+    "logprobs": (Reply("Hi there"), {"logprobs": True, "top_logprobs": 2}),
+    "cut by max_completion_tokens": (Reply(LONG), {"max_completion_tokens": 5}),
+}
+
+
+@pytest.mark.parametrize("case", list(CHAT_CASES))
+async def test_chat_completions(run: Conformance, case: str) -> None:
+    reply, options = CHAT_CASES[case]
+    for stream_options in (None, {"include_usage": True}, {"include_usage": True, "include_obfuscation": False}):
+        if reply is not None:
+            run.api.fake.reply(reply)
+        if stream_options is None:
+            completion = await run("chat.completions.create", model="gpt-4o-mini", messages=HI, **options)
+            if case == "json_schema":  # structured output: the content is an instance of the schema
+                assert_instance(json.loads(completion.choices[0].message.content), CITY)
+            continue
+        if stream_options.get("include_obfuscation") is False and OPENAI_MAJOR < 2:
+            stream_options = {"include_usage": True}  # openai 1.x's params lack include_obfuscation
+        await run(
+            "chat.completions.create",
+            model="gpt-4o-mini",
+            messages=HI,
+            stream=True,
+            stream_options=stream_options,
+            **options,
+        )
+    assert run.counts["bodies"] == 1 and run.counts["streams"] == 2
+
+
+RESPONSES_CASES: dict[str, tuple[Reply | None, dict[str, Any]]] = {
+    "text": (Reply("Hello there!"), {}),
+    "function calls": (Reply(tool_calls=CALLS), {"tools": RESPONSES_TOOLS}),
+    "reasoning summary, text, logprobs and a call": (
+        Reply("Checking.", tool_calls=["get_weather"], reasoning="The user wants the weather."),
+        {
+            "tools": RESPONSES_TOOLS,
+            "reasoning": {"effort": "low", "summary": "auto"},
+            "include": ["reasoning.encrypted_content", "message.output_text.logprobs"],
+            "top_logprobs": 2,
+            "instructions": "Be brief.",
+        },
+    ),
+    "refusal": (Reply(refusal="I can't help with that."), {}),
+    "incomplete": (Reply(LONG), {"max_output_tokens": 16}),
+    "json_schema": (
+        None,
+        {"text": {"format": {"type": "json_schema", "name": "city", "schema": CITY, "strict": True}}},
+    ),
+    "echoed parameters": (
+        Reply("Fine."),
+        {
+            "temperature": 0.3,
+            "top_p": 0.9,
+            "metadata": {"k": "v"},
+            "parallel_tool_calls": False,
+            "tool_choice": "none",
+            "truncation": "auto",
+            "user": "u-1",
+            "service_tier": "auto",
+            "text": {"verbosity": "low"},
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(RESPONSES_CASES))
+async def test_responses_create(run: Conformance, case: str) -> None:
+    reply, options = RESPONSES_CASES[case]
+    for stream in (False, True):
+        if reply is not None:
+            run.api.fake.reply(reply)
+        result = await run("responses.create", model="gpt-4.1", input="Hi", stream=stream, **options)
+        if case == "json_schema":  # structured output: the text is an instance of the schema
+            final = result[-1].response if stream else result
+            assert_instance(json.loads(final.output_text), CITY)
+    assert run.counts["bodies"] == 1 and run.counts["streams"] == 1
+
+
+_LISTS_REASONING_ITEMS = "ResponseReasoningItem" in _describe(_strip(ResponseItem))
+
+
+async def test_responses_stored(run: Conformance) -> None:
+    """retrieve (and its replayed stream), input_items.list through a chain, delete."""
+    # openai 1.x's ResponseItem union has no reasoning item (the spec's ItemResource and 3.x do): the
+    # strict SDK itself would refuse the listing, so the reasoning item is left out there.
+    run.api.fake.reply("Paris.", reasoning="Easy." if _LISTS_REASONING_ITEMS else None)
+    first = await run(
+        "responses.create",
+        model="o4-mini",
+        input="Capital of France?",
+        instructions="Be brief.",
+        reasoning={"summary": "auto"},
+        include=["message.output_text.logprobs"],
+    )
+    run.api.fake.reply(tool_calls=CALLS)
+    second = await run(
+        "responses.create",
+        model="gpt-4.1",
+        previous_response_id=first.id,
+        tools=RESPONSES_TOOLS,
+        input=[
+            {"role": "user", "content": [{"type": "input_text", "text": "Population?"}]},
+            {"role": "user", "content": [{"type": "input_image", "image_url": "https://example.com/a.png"}]},
+            {"role": "assistant", "content": "Let me look."},
+            {"type": "function_call", "call_id": "call_1", "name": "get_time", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "call_1", "output": "noon"},
+            {"role": "developer", "content": "Answer in French."},
+        ],
+    )
+    await run("responses.retrieve", response_id=first.id)
+    await run("responses.retrieve", response_id=first.id, stream=True)
+    await run("responses.retrieve", response_id=second.id, stream=True)
+    await run("responses.retrieve", response_id=second.id, stream=True, starting_after=3)
+    for order in ("desc", "asc"):
+        await run("responses.input_items.list", response_id=second.id, order=order)
+    await run("responses.input_items.list", response_id=second.id, limit=2)
+    await run("responses.delete", response_id=second.id)
+    await run.fails(openai.NotFoundError, "responses.retrieve", response_id=second.id)
+    assert run.counts["bodies"] == 7 and run.counts["streams"] == 3 and run.counts["error bodies"] == 1
+
+
+COMPLETIONS_CASES: dict[str, tuple[Reply, dict[str, Any]]] = {
+    "text": (Reply("Hello there!"), {"prompt": "Say hello"}),
+    "n, echo, logprobs, two prompts": (
+        Reply(["a b", "c d"]),
+        {"prompt": ["P:", "Q:"], "n": 2, "echo": True, "logprobs": 2},
+    ),
+    "cut by max_tokens": (Reply(LONG), {"prompt": "Go", "max_tokens": 5}),
+    "token prompt": (Reply("ok"), {"prompt": [1, 2, 3]}),
+}
+
+
+@pytest.mark.parametrize("case", list(COMPLETIONS_CASES))
+async def test_completions(run: Conformance, case: str) -> None:
+    # The SDK's CompletionChoice rejects the real stream's finish_reason: null (see test_completions).
+    run.api = run.api.with_options(_strict_response_validation=False)
+    reply, options = COMPLETIONS_CASES[case]
+    for stream_options in (None, {}, {"include_usage": True}):
+        run.api.fake.reply(reply)
+        if stream_options is None:
+            await run("completions.create", model="gpt-3.5-turbo-instruct", **options)
+        else:
+            extra = {"stream_options": stream_options} if stream_options else {}
+            await run("completions.create", model="gpt-3.5-turbo-instruct", stream=True, **options, **extra)
+    assert run.counts["bodies"] == 1 and run.counts["streams"] == 2
+
+
+async def test_embeddings(run: Conformance) -> None:
+    model = "text-embedding-3-small"
+    floats = await run("embeddings.create", model=model, input="Hello", encoding_format="float")
+    assert len(floats.data[0].embedding) == 1536
+    await run("embeddings.create", model="text-embedding-ada-002", input=[[1, 2, 3], [4]], encoding_format="float")
+    await run.fails(openai.BadRequestError, "embeddings.create", model=model, input="x", dimensions=0)
+    # WIRE.md §0.3: strict response validation rejects the SDK's own base64 path (its type says floats),
+    # so base64 goes through a lenient client; the checks here decode it as the SDK does.
+    run.api = run.api.with_options(_strict_response_validation=False)
+    await run("embeddings.create", model=model, input=["a", "b"], encoding_format="base64", dimensions=8)
+    default = await run("embeddings.create", model=model, input="Hello")  # the SDK asks for base64, decodes
+    assert run.api.fake.requests.last.json["encoding_format"] == "base64"
+    assert default.data[0].embedding == pytest.approx(floats.data[0].embedding)
+    assert run.counts["bodies"] == 4 and run.counts["error bodies"] == 1
+
+
+async def test_models(run: Conformance) -> None:
+    page = await run("models.list")
+    assert len(page.data) > 10
+    await run("models.retrieve", model="gpt-4o-mini")
+    await run("models.delete", model="gpt-4o-mini")
+    await run.fails(openai.NotFoundError, "models.retrieve", model="gpt-4o-mini")
+    assert run.counts["bodies"] == 3 and run.counts["error bodies"] == 1
+
+
+async def test_moderations(run: Conformance) -> None:
+    run.api.fake.moderate(["violence", "harassment/threatening"], contains="hurt")
+    await run("moderations.create", input="I will hurt you")
+    await run("moderations.create", input=["fine", "also fine"], model="omni-moderation-latest")
+    parts = [
+        {"type": "text", "text": "look"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+    ]
+    await run("moderations.create", input=parts, model="omni-moderation-latest")
+    assert run.counts["bodies"] == 3
+
+
+async def test_request_errors(run: Conformance) -> None:
+    """The fake's own 400s and 404s are OpenAI error bodies too."""
+    await run.fails(openai.BadRequestError, "chat.completions.create", model="m", messages=[])
+    await run.fails(openai.BadRequestError, "responses.create", model="m", input="Hi", temperature="hot")
+    await run.fails(openai.NotFoundError, "responses.input_items.list", response_id="resp_nope")
+    assert run.counts["error bodies"] == 3
+
+
+def test_every_route_has_a_contract_and_a_scenario() -> None:
+    """A route the fake serves without a contract here would escape conformance: fail instead."""
+    routes = {(route.method, route.path) for route in ROUTES}
+    assert routes == set(CONTRACTS), f"routes without a contract: {routes - set(CONTRACTS)}"
+
+
+# -- the checks can fail -------------------------------------------------------------------------
+
+
+def _client(fake: fakeopenai.FakeOpenAI) -> openai.OpenAI:
+    return openai.OpenAI(api_key="sk-test", http_client=fake.client(), max_retries=0)
+
+
+def _sent_chat_completion(fake: fakeopenai.FakeOpenAI) -> dict[str, Any]:
+    _client(fake).chat.completions.create(model="gpt-4o-mini", messages=HI)  # type: ignore[arg-type]
+    body, _ = emitted(fake.requests.last)
+    CONTRACTS["POST", "/chat/completions"].body.check(body, "as sent")  # passes as sent
+    return body  # type: ignore[no-any-return]
+
+
+def _sent_response_events(fake: fakeopenai.FakeOpenAI) -> list[dict[str, Any]]:
+    list(_client(fake).responses.create(model="gpt-4.1", input="Hi", stream=True))
+    _, events = emitted(fake.requests.last)
+    assert events
+    return events
+
+
+def _without(body: dict[str, Any], *path: str | int) -> dict[str, Any]:
+    copy = json.loads(json.dumps(body))
+    target = copy
+    for step in path[:-1]:
+        target = target[step]
+    del target[path[-1]]
+    return copy  # type: ignore[no-any-return]
+
+
+def test_removed_field_fails_both_checks(fake: fakeopenai.FakeOpenAI) -> None:
+    shape = CONTRACTS["POST", "/chat/completions"].body
+    broken = _without(_sent_chat_completion(fake), "created")
+    with pytest.raises(AssertionError, match=r"created: missing, but required by the SDK's ChatCompletion"):
+        check_sdk(broken, ChatCompletion, "chat completion without created")
+    with pytest.raises(AssertionError, match=r"<root>: 'created' is a required property"):
+        assert_valid(broken, "CreateChatCompletionResponse")
+    with pytest.raises(AssertionError):
+        shape.check(broken, "chat completion without created")
+
+
+def test_removed_event_field_fails_both_checks(fake: fakeopenai.FakeOpenAI) -> None:
+    shape = CONTRACTS["POST", "/responses"].event
+    assert shape is not None
+    events = _sent_response_events(fake)
+    delta = next(e for e in events if e["type"] == "response.output_text.delta")
+    broken = _without(delta, "sequence_number")
+    with pytest.raises(
+        AssertionError, match=r"sequence_number: missing, but required by the SDK's ResponseTextDeltaEvent"
+    ):
+        check_sdk(broken, ResponseStreamEvent, "delta without sequence_number")
+    with pytest.raises(AssertionError, match=r"<root>: 'sequence_number' is a required property"):
+        assert_valid(broken, response_event_schemas()[broken["type"]])
+    completed = _without(events[-1], "response", "output", 0, "content", 0, "annotations")
+    with pytest.raises(AssertionError, match=r"response\.output\[0\]\.content\[0\]\.annotations: missing"):
+        check_sdk(completed, ResponseStreamEvent, "completed event without annotations deep inside")
+
+
+def test_walker_alone_finds_what_pydantic_would_default_or_keep(fake: fakeopenai.FakeOpenAI) -> None:
+    """The recursive walk catches missing required fields and unknown keys by itself, at any depth."""
+    body = _sent_chat_completion(fake)
+    assert sdk_problems(body, ChatCompletion) == []
+    assert sdk_problems(_without(body, "choices", 0, "finish_reason"), ChatCompletion) == [
+        "choices[0].finish_reason: missing, but required by the SDK's Choice"
+    ]
+    typo = json.loads(json.dumps(body))
+    typo["choices"][0]["message"]["contnet"] = "Hi"  # pydantic keeps it as an extra, silently
+    ChatCompletion.model_validate(typo, strict=True)
+    assert sdk_problems(typo, ChatCompletion) == [
+        "choices[0].message.contnet: unknown to the SDK's ChatCompletionMessage"
+    ]
+    event = next(e for e in _sent_response_events(fake) if e["type"] == "response.output_item.added")
+    wrong = {**event, "item": {**event["item"], "type": "no_such_item"}}
+    assert sdk_problems(wrong, ResponseStreamEvent)[0].startswith("item: object fits no member of the SDK's Union[")
+
+
+def test_spec_only_fields_fail_the_spec_check(fake: fakeopenai.FakeOpenAI) -> None:
+    """Fields the SDK lets default but the spec requires (WIRE.md §8.3) are caught by (b)."""
+    body = _without(_sent_chat_completion(fake), "choices", 0, "message", "refusal")
+    check_sdk(body, ChatCompletion, "the SDK defaults refusal")
+    with pytest.raises(AssertionError, match=r"choices/0/message: 'refusal' is a required property"):
+        assert_valid(body, "CreateChatCompletionResponse")
