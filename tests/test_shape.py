@@ -111,6 +111,9 @@ def test_api_page_matches_all() -> None:
 
 @pytest.mark.parametrize("name", fakeopenai.__all__)
 def test_public_names_have_docstrings(name: str) -> None:
-    obj = getattr(fakeopenai, name)
+    try:
+        obj = getattr(fakeopenai, name)
+    except ImportError as exc:  # Httpx2Transport where httpx2 is not installed (openai 1.x)
+        pytest.skip(f"fakeopenai.{name} needs a package not installed here: {exc}")
     if isinstance(obj, type) or inspect.isfunction(obj):
         assert (obj.__doc__ or "").strip(), f"fakeopenai.{name} has no docstring"
