@@ -67,8 +67,13 @@ _CONFIG = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 _DISCRIMINATORS = ("type", "role")
 # Keys the SDK marks required that the real API lets a request leave out (it fills in a default).
 # Keys typed ``Required[Optional[...]]`` (output-shaped: "always sent, may be null") count too.
+# Replayed assistant turns are the common case: the API accepts ``{"role": "assistant", "content":
+# [{"type": "output_text", "text": ...}]}`` without the ``id``/``status`` of an output item or the
+# ``annotations`` of its text (LangChain, LiteLLM and others send that; only stricter clones reject it).
 _WIRE_OPTIONAL: dict[str, frozenset[str]] = {
     "ResponseInputImageParam": frozenset({"detail"}),
+    "ResponseOutputMessageParam": frozenset({"id", "status", "type"}),
+    "ResponseOutputTextParam": frozenset({"annotations"}),
 }
 
 
@@ -408,7 +413,7 @@ def _api_error(root: _Node, errors: list[Any], body: Any) -> APIError:
     group = [_walk(root, error) for error in errors]
     level = 0
     while True:
-        first = group[0]
+        first = max(group, key=lambda walk: len(walk.path))
         if len(first.sites) <= level:
             return _single(first, body)
         site = first.sites[level]
@@ -428,18 +433,20 @@ def _api_error(root: _Node, errors: list[Any], body: Any) -> APIError:
         same = {(w.path, w.error["type"]) for label in winners for w in meant[label] if len(w.path) == deepest}
         if deepest == len(site.path) or (len(winners) > 1 and len(same) > 1):
             return _at_union(site, body)
-        group = [w for w in meant[winners[0]] if len(w.path) == deepest]
+        # Keep the walks that reach a deeper union too: there a wrong member is told apart from the
+        # one the client meant, even when the wrong one's error lies deeper.
+        group = [w for w in meant[winners[0]] if len(w.path) == deepest or len(w.sites) > level + 1]
         level += 1
 
 
 def _wrong_member(walk: _Walk, level: int) -> bool:
-    """An error saying a ``type``/``role`` literal of the member (or of its parts) did not match."""
-    return (
-        walk.error["type"] == "literal_error"
-        and len(walk.sites) == level + 1
-        and bool(walk.path)
-        and walk.path[-1] in _DISCRIMINATORS
-    )
+    """An error saying the member is not what the client meant: a ``type``/``role`` literal of the
+    member (or of its parts) did not match, or the member requires a ``type``/``role`` the body lacks."""
+    if len(walk.sites) != level + 1 or not walk.path or walk.path[-1] not in _DISCRIMINATORS:
+        return False
+    kind = walk.error["type"]
+    own_key = len(walk.path) == len(walk.sites[level].path) + 1
+    return kind == "literal_error" or (kind == "missing" and own_key)
 
 
 def _value_at(body: Any, path: Sequence[Any]) -> Any:

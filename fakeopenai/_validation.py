@@ -97,7 +97,8 @@ def check_enum(value: Any, param: str, allowed: tuple[str, ...]) -> None:
     """The real API's ``invalid_value`` 400 for a value outside ``allowed``."""
     if value is None or value in allowed:
         return
-    listed = ", ".join(f"'{item}'" for item in allowed[:-1]) + f", and '{allowed[-1]}'"
+    quoted = [f"'{item}'" for item in allowed]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f", and {quoted[-1]}"
     raise bad_request(
         f"Invalid value: '{value}'. Supported values are: {listed}.", param=param, code="invalid_value"
     )
