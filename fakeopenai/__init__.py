@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import APIError, Failure
 from ._fake import FakeOpenAI, Flavour, Rule, default_flavour, fake_of
 from ._patch import patch
+from ._ratelimit import ManualClock, RateLimit
 from ._reply import Reply, ToolCall
 from ._requests import RequestLog
 from ._script import Match
@@ -30,7 +31,9 @@ __all__ = [
     "Flavour",
     "Httpx2Transport",
     "HttpxTransport",
+    "ManualClock",
     "Match",
+    "RateLimit",
     "Reply",
     "Request",
     "RequestLog",

@@ -31,8 +31,9 @@ _DEFAULTS: dict[int, tuple[str, str, Any]] = {
     409: ("The request conflicts with another request in progress.", "invalid_request_error", "conflict"),
     422: ("Unprocessable entity.", "invalid_request_error", None),
     429: (
-        "Rate limit reached for requests per min (RPM): Limit 3, Used 3, Requested 1. "
-        "Please try again in 20s.",
+        "Rate limit reached for {model} in organization org-fakeopenai on requests per min (RPM): Limit 3, "
+        "Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits "
+        "to learn more.",
         "requests",
         "rate_limit_exceeded",
     ),
@@ -53,10 +54,13 @@ _QUOTA = (
 )
 
 
-def default_error(status: int, code: Any = None) -> tuple[str, str, Any]:
-    """The real API's (message, type, code) for a status."""
+def default_error(status: int, code: Any = None, model: str | None = None) -> tuple[str, str, Any]:
+    """The real API's (message, type, code) for a status (a rate limit names ``model``)."""
     if status == 429 and code == "insufficient_quota":
         return _QUOTA
+    if status == 429:
+        message, type_, default_code = _DEFAULTS[429]
+        return message.format(model=model or "gpt-4o-mini"), type_, default_code
     if status in _DEFAULTS:
         return _DEFAULTS[status]
     return ("Error.", "server_error" if status >= 500 else "invalid_request_error", None)
@@ -124,8 +128,9 @@ class Failure:
     should_retry: bool | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
 
-    def error(self) -> APIError:
-        message, type_, code = default_error(self.status, self.code)
+    def error(self, model: str | None = None) -> APIError:
+        """The error to answer with; a default 429 message names ``model`` (the request's), as the API does."""
+        message, type_, code = default_error(self.status, self.code, model)
         headers = dict(self.headers)
         if self.retry_after is not None:
             headers["retry-after"] = _seconds(self.retry_after)

@@ -11,7 +11,8 @@ import anyio
 
 from . import _core
 from ._catalogue import ModelEntry
-from ._errors import Failure
+from ._errors import APIError, Failure
+from ._ratelimit import RateLimit
 from ._reply import Reply, ToolCall
 from ._requests import RequestLog
 from ._script import Answer, Match, Responder
@@ -90,6 +91,8 @@ class FakeOpenAI:
     (the server's control API, scenario files) that set no timing of their own.
     ``models`` replaces the catalogue ``GET /models`` lists (ids or model objects);
     ``reject_unknown_models=True`` answers any other model with the real API's 404 ``model_not_found``.
+    ``rpm`` and ``tpm`` rate-limit every model as :meth:`rate_limit` does; ``clock`` (a function
+    returning seconds, e.g. a :class:`~fakeopenai.ManualClock`) is the time rate limits read.
     """
 
     def __init__(
@@ -103,6 +106,9 @@ class FakeOpenAI:
         token_delay: float = 0.0,
         models: Iterable[ModelEntry] | None = None,
         reject_unknown_models: bool = False,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if ttft < 0 or token_delay < 0:
             raise ValueError("ttft and token_delay must not be negative")
@@ -111,6 +117,10 @@ class FakeOpenAI:
         )
         self._state.ttft = ttft
         self._state.token_delay = token_delay
+        if clock is not None:
+            self._state.clock = clock
+        if rpm is not None or tpm is not None:
+            self.rate_limit(rpm, tpm)
         self.sleep: Callable[[float], None] = sleep or time.sleep
         self.async_sleep: Callable[[float], Awaitable[None]] = async_sleep or anyio.sleep
 
@@ -118,7 +128,28 @@ class FakeOpenAI:
 
     def handle(self, request: Request) -> Response:
         """Record ``request`` and describe the answer (status, headers, body or timed events)."""
-        return _core.handle(self._state, request)
+        limits = self._state.limits
+        if limits is None:
+            return _core.handle(self._state, request)
+        admission = limits.admit(request)
+        if admission is None:
+            return _core.handle(self._state, request)
+        if admission.error is None:
+            response = _core.handle(self._state, request)
+        else:
+            response = self._refuse(request, admission.error)
+        values = admission.headers
+        response.headers = [(name, values.get(name, value)) for name, value in response.headers]
+        return response
+
+    def _refuse(self, request: Request, error: APIError) -> Response:
+        """Record ``request`` answered with ``error`` without running it (a rate limit refused it)."""
+        request.endpoint = _core.normalize(request.path)
+        self._state.requests.append(request)
+        response = _core.error_response(self._state, error)
+        request.status = response.status
+        request.response = response
+        return response
 
     # -- scripting ------------------------------------------------------------------------------
 
@@ -195,6 +226,70 @@ class FakeOpenAI:
         self._state.script.enqueue(failure, Match(endpoint=endpoint), times=times)
         return self
 
+    def fail_rate(
+        self,
+        rate: float,
+        status: int = 500,
+        message: str | None = None,
+        *,
+        seed: int | str = 0,
+        model: str | None = None,
+        contains: str | None = None,
+        endpoint: str | None = None,
+        where: Callable[[Request], bool] | None = None,
+        **fields: Any,
+    ) -> FakeOpenAI:
+        """Fail a share ``rate`` (0 to 1) of the matching requests, chosen by a seeded random draw.
+
+        ``fake.fail_rate(0.1, status=500, seed=7)`` fails about one generation request in ten. Each
+        matching request draws the next number of ``random.Random(seed)`` and fails when it is below
+        ``rate``, so the same seed fails the same requests (by their order among the matching ones)
+        in every run. A failure rate is consulted before the queue: a request it fails consumes no
+        queued answer. ``model``, ``contains``, ``endpoint`` and ``where`` select requests as
+        :meth:`on` does (no ``endpoint``: generation requests only; ``"*"``: any). Other fields are
+        those of :meth:`fail` (``type``, ``code``, ``retry_after_ms``...). :meth:`reset` removes it.
+        """
+        if fields.get("headers") is None:
+            fields.pop("headers", None)
+        failure = Failure(status, message, **fields)
+        self._state.script.add_rate(rate, failure, Match(model, contains, endpoint, where), seed)
+        return self
+
+    def rate_limit(
+        self,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        *,
+        model: str | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> RateLimit:
+        """Limit requests (``rpm``) and tokens (``tpm``) per minute for each model, as the real API does.
+
+        Every answer to a counted request carries ``x-ratelimit-limit-*``, ``-remaining-*`` and
+        ``-reset-*`` headers for requests and tokens; a request over a limit gets the real API's 429
+        ``rate_limit_exceeded`` ("Rate limit reached for gpt-4o in organization org-... on requests per
+        min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s. ...") with ``retry-after``
+        and ``retry-after-ms``, and consumes nothing. Buckets refill continuously (3 RPM: one request
+        back every 20 s). Tokens are the prompt's estimate (4 characters a token) plus ``n`` times the
+        request's ``max_completion_tokens``/``max_tokens``/``max_output_tokens``.
+
+        ``model`` (a glob) limits only matching models; ``clock`` defaults to the fake's (see
+        ``FakeOpenAI(clock=...)``, else ``time.monotonic``). Replaces any earlier limit; returns the
+        :class:`~fakeopenai.RateLimit` (``fake.limits``), e.g. to read ``remaining(model)``.
+        """
+        limits = RateLimit(rpm, tpm, model=model, clock=clock or self._state.clock)
+        self._state.limits = limits
+        return limits
+
+    @property
+    def limits(self) -> RateLimit | None:
+        """The rate limit in force (:meth:`rate_limit`), or ``None``; assign ``None`` to lift it."""
+        return self._state.limits
+
+    @limits.setter
+    def limits(self, limits: RateLimit | None) -> None:
+        self._state.limits = limits
+
     def on(
         self,
         *,
@@ -225,11 +320,16 @@ class FakeOpenAI:
         self._state.default = function
 
     def reset(self) -> None:
-        """Forget queued answers, rules, the responder and recorded requests."""
+        """Forget queued answers, rules, failure rates, the responder and recorded requests.
+
+        A rate limit stays in force, with every bucket full again.
+        """
         self._state.script.clear()
         self._state.requests.clear()
         self._state.store.clear()
         self._state.moderator.clear()
+        if self._state.limits is not None:
+            self._state.limits.reset()
 
     def moderate(
         self,

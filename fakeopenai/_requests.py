@@ -61,16 +61,85 @@ class RequestLog(list[Request]):
         return [f"{request.method} {request.endpoint}" for request in self]
 
     @property
+    def statuses(self) -> list[int]:
+        """The status the fake answered each request with, in order."""
+        return [request.status for request in self]
+
+    @property
     def retry_counts(self) -> list[int]:
         """The SDK's ``x-stainless-retry-count`` of each request (0 for a first attempt)."""
-        return [int(request.headers.get("x-stainless-retry-count", "0")) for request in self]
+        return [_retry_count(request) for request in self]
+
+    @property
+    def calls(self) -> list[RequestLog]:
+        """The requests grouped into SDK calls: each call is its first attempt and the retries after it.
+
+        A request with retry count 0 starts a new call, so calls made one after another (not
+        concurrently) come apart: ``[len(call) for call in fake.requests.calls] == [3, 1]``.
+        """
+        calls: list[RequestLog] = []
+        for request in self:
+            if not calls or _retry_count(request) == 0:
+                calls.append(RequestLog())
+            calls[-1].append(request)
+        return calls
 
     def gaps(self) -> list[float]:
         """Seconds between consecutive requests: did the client back off, honour ``retry-after``?"""
         times = [request.received_at for request in self]
         return [later - earlier for earlier, later in itertools.pairwise(times)]
 
+    def assert_retried(self, times: int) -> None:
+        """Fail unless the last SDK call was retried exactly ``times`` times (``times + 1`` attempts)."""
+        if not self:
+            raise AssertionError("the fake received no request")
+        call = self.calls[-1]
+        counts = call.retry_counts
+        if counts != list(range(times + 1)) or len({(r.method, r.endpoint) for r in call}) != 1:
+            raise AssertionError(
+                f"expected the last call to be retried {times} time(s); its attempts had retry counts {counts} "
+                f"and statuses {call.statuses} (all requests: {self.retry_counts}, statuses {self.statuses})"
+            )
+
+    def assert_honoured_retry_after(self, tolerance: float = 0.001) -> None:
+        """Fail unless every retry came at least the ``retry-after``(``-ms``) of the answer before it later.
+
+        Checks the recorded arrival times (``tolerance`` seconds of clock slack); fails when no retry
+        followed an answer that asked for a wait, as then there was nothing to honour.
+        """
+        checked = 0
+        for earlier, later in itertools.pairwise(self):
+            wait = _retry_after(earlier)
+            if wait is None or _retry_count(later) != _retry_count(earlier) + 1:
+                continue
+            checked += 1
+            gap = later.received_at - earlier.received_at
+            if gap < wait - tolerance:
+                raise AssertionError(
+                    f"retry {_retry_count(later)} came {gap:.3f}s after a {earlier.status} that asked to wait "
+                    f"{wait:.3f}s ({earlier.method} {earlier.endpoint})"
+                )
+        if not checked:
+            raise AssertionError(f"no retry followed an answer with retry-after (statuses {self.statuses})")
+
     def assert_count(self, expected: int) -> None:
         """Fail with the list of requests unless there are exactly ``expected``."""
         if len(self) != expected:
             raise AssertionError(f"expected {expected} request(s), got {len(self)}: {self.endpoints}")
+
+
+def _retry_count(request: Request) -> int:
+    return int(request.headers.get("x-stainless-retry-count", "0"))
+
+
+def _retry_after(request: Request) -> float | None:
+    """The wait (seconds) the fake's answer to ``request`` asked for, as the SDK reads it: ms first."""
+    if request.response is None:
+        return None
+    headers = {name.lower(): value for name, value in request.response.headers}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) * scale
+        except (KeyError, ValueError):
+            continue
+    return None

@@ -1,4 +1,4 @@
-"""Choosing the answer to a request: queued answers, rules, a responder function, the default.
+"""Choosing the answer to a request: failure rates, queued answers, rules, a responder, the default.
 
 Separate from rendering: this module decides *which* :class:`Reply` or :class:`Failure` answers a
 request; the endpoints decide how it looks on the wire.
@@ -7,6 +7,7 @@ request; the endpoints decide how it looks on the wire.
 from __future__ import annotations
 
 import fnmatch
+import random
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -64,6 +65,20 @@ class _Entry:
         self.times = times
 
 
+class _Rate:
+    """A failure for a seeded random share of the requests a match accepts."""
+
+    __slots__ = ("failure", "match", "random", "rate")
+
+    def __init__(self, rate: float, failure: Failure, match: Match, seed: int | str) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"rate must be between 0 and 1, not {rate!r}")
+        self.rate = rate
+        self.failure = failure
+        self.match = match
+        self.random = random.Random(seed)
+
+
 def resolve(answer: Answer | Responder, request: Request) -> Answer | None:
     """An answer, or what a responder makes of the request (``None`` when it declines)."""
     if isinstance(answer, (Reply, Failure)):
@@ -79,12 +94,15 @@ def resolve(answer: Answer | Responder, request: Request) -> Answer | None:
 class Script:
     """The selection chain, safe across threads and asyncio tasks.
 
-    Queued answers are consumed first in, first out (the first one whose match accepts the request);
-    then persistent rules, in the order they were added; then the responder function.
+    Failure rates come first: each request a rate's match accepts draws the rate's next random number
+    and fails when it falls below the rate (so nothing queued is consumed by it). Then queued answers
+    are consumed first in, first out (the first one whose match accepts the request); then persistent
+    rules, in the order they were added; then the responder function.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._rates: list[_Rate] = []
         self._queue: deque[_Entry] = deque()
         self._rules: list[_Entry] = []
         self.responder: Responder | None = None
@@ -97,8 +115,15 @@ class Script:
         with self._lock:
             self._rules.append(_Entry(answer, match, times))
 
+    def add_rate(self, rate: float, failure: Failure, match: Match, seed: int | str) -> None:
+        """Fail a ``rate`` share of the matching requests, drawn from ``random.Random(seed)``."""
+        entry = _Rate(rate, failure, match, seed)
+        with self._lock:
+            self._rates.append(entry)
+
     def clear(self) -> None:
         with self._lock:
+            self._rates.clear()
             self._queue.clear()
             self._rules.clear()
             self.responder = None
@@ -111,9 +136,12 @@ class Script:
 
     def take(self, request: Request, generates: bool) -> Answer | None:
         """The answer for ``request``, consuming it if queued; ``None`` when nothing applies."""
-        if not self._queue and not self._rules and (self.responder is None or not generates):
+        if not self._queue and not self._rules and not self._rates and (self.responder is None or not generates):
             return None  # the common case, without the lock
         with self._lock:
+            for rate in self._rates:
+                if rate.match(request, generates) and rate.random.random() < rate.rate:
+                    return rate.failure
             chosen = self._pick(self._queue, request, generates, remove_when_done=True)
             if chosen is None:
                 chosen = self._pick(self._rules, request, generates, remove_when_done=True)

@@ -9,9 +9,10 @@ from typing import Any
 
 from ._catalogue import ModelEntry, default_models, model_id
 from ._defaults import default_reply
-from ._errors import APIError, Failure
+from ._errors import APIError, Failure, default_error
 from ._ids import Ids
 from ._moderation import Moderator
+from ._ratelimit import RateLimit
 from ._reply import Reply
 from ._requests import RequestLog
 from ._script import Answer, Script
@@ -65,6 +66,10 @@ class State:
         self.reject_unknown_models = reject_unknown_models
         #: The rules the moderations endpoint follows (``fake.moderate(...)``).
         self.moderator = Moderator()
+        #: Requests/tokens per minute (``fake.rate_limit(...)``); ``None``: unlimited, nothing counted.
+        self.limits: RateLimit | None = None
+        #: The clock rate limits read unless given their own (seconds, monotonic).
+        self.clock: Callable[[], float] = time.monotonic
 
     def check_model(self, model: str | None) -> None:
         """Raise the real API's 404 ``model_not_found`` for an unknown model, if unknown models are rejected."""
@@ -88,13 +93,17 @@ class State:
                 )
         request.answer = answer
         if isinstance(answer, Failure):
-            raise answer.error()
+            raise answer.error(request.model)
         return answer
 
     def failure_for(self, request: Request) -> Failure | None:
         """A failure scripted for a non-generation request (``fake.fail(..., endpoint=...)``)."""
         answer = self.script.take(request, generates=False)
-        if answer is None or isinstance(answer, Failure):
+        if answer is None:
+            return None
+        if isinstance(answer, Failure):
+            if answer.message is None:  # the default message may name the request's model
+                answer = replace(answer, message=default_error(answer.status, answer.code, request.model)[0])
             return answer
         raise TypeError(f"a Reply cannot answer {request.method} {request.endpoint}")
 

@@ -65,6 +65,8 @@ class EventStream:
         self._flavour = flavour
         self._fake = fake
         self._timeout = _read_timeout(request)
+        self._response = response
+        response.read_to_end = False  # until the client takes the last byte
 
     def _dropped(self) -> Exception:
         return self._flavour.remote_protocol_error(_DROPPED, request=self._request)
@@ -86,6 +88,8 @@ class EventStream:
                 sleep(wait)
                 if wait < delay:
                     raise _timed_out(self._flavour, self._request)
+            if self._position == len(self._events) and self._then == "close":
+                self._response.read_to_end = True
             yield data
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -95,6 +99,8 @@ class EventStream:
                 await sleep(wait)
                 if wait < delay:
                     raise _timed_out(self._flavour, self._request)
+            if self._position == len(self._events) and self._then == "close":
+                self._response.read_to_end = True
             yield data
 
     def close(self) -> None:

@@ -102,6 +102,18 @@ class Request:
         return self._body_object().get("stream") is True or self.query.get("stream") == "true"
 
     @property
+    def read_to_end(self) -> bool | None:
+        """Whether the client took the whole streamed answer, to its last byte, or gave up before.
+
+        ``None`` for an answer that is not a stream. ``False`` while a stream is being read, and
+        for good when the client closed it early, timed out, or the connection dropped. A stream
+        with no delays arrives in one piece, as a short stream does over a network: to see a client
+        stop mid-stream, give the reply a ``token_delay``.
+        """
+        response = self.response
+        return None if response is None else response.read_to_end
+
+    @property
     def idempotency_key(self) -> str | None:
         """The ``Idempotency-Key`` header the client sent, if any."""
         return self.headers.get("idempotency-key")
@@ -148,6 +160,8 @@ class Response:
     ``delay`` is waited before the status line (time to first byte of a non-streamed answer).
     ``then`` says how the connection ends after the last event: ``"close"`` normally,
     ``"drop"`` as a broken connection (the client's stack raises its own protocol error).
+    ``read_to_end`` is written by whoever realises a stream: ``False`` once the stream is handed
+    to the client, ``True`` when its last byte is (``None`` for a body of bytes).
     """
 
     status: int
@@ -156,6 +170,7 @@ class Response:
     events: Sequence[Event] | None = None
     delay: float = 0.0
     then: Literal["close", "drop"] = "close"
+    read_to_end: bool | None = None
 
     @property
     def is_stream(self) -> bool:
