@@ -176,27 +176,82 @@ async def throughput(port: int, body: bytes, connections: int, seconds: float, l
     return {"per_second": done / elapsed, "done": done, "errors": errors}
 
 
+class _Timed(asyncio.Protocol):
+    """One streamed exchange on its own connection, stamping each HTTP chunk when its last byte is read.
+
+    The stamp is taken in ``data_received``, before any parsing, so a client busy with other
+    connections does not push the arrival times late (as awaiting a stream reader per chunk would).
+    """
+
+    def __init__(self, request: bytes) -> None:
+        self.request = request
+        self.arrivals: list[float] = []
+        self.buffer = b""
+        self.head = True
+        self.done = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+        self.sent = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def send(self) -> None:
+        assert self.transport is not None
+        self.sent = time.perf_counter()
+        self.transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.buffer += data
+        if self.head:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not self.buffer.startswith(b"HTTP/1.1 200"):
+                self.done.set_exception(RuntimeError(f"bad answer: {self.buffer[:200]!r}"))
+                return
+            self.buffer = self.buffer[end + 4 :]
+            self.head = False
+        while True:  # whole chunks: size line, data, CRLF
+            line = self.buffer.find(b"\r\n")
+            if line < 0:
+                return
+            size = int(self.buffer[:line].split(b";")[0], 16)
+            if len(self.buffer) < line + 2 + size + 2:
+                return
+            self.buffer = self.buffer[line + 2 + size + 2 :]
+            if size == 0:
+                if not self.done.done():
+                    self.done.set_result(None)
+                return
+            self.arrivals.append(now)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(exc or ConnectionError("closed before the end of the stream"))
+
+
 async def fidelity(port: int, body: bytes, clients: int) -> dict[str, Any]:
+    """``clients`` streams sent at once on fresh connections: each one's TTFT and inter-chunk gaps."""
     request = (
         f"POST /v1/chat/completions HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer sk-bench\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode() + body
-    ttfts: list[float] = []
-    gaps: list[float] = []
-    connected = [await asyncio.open_connection(HOST, port) for _ in range(clients)]
-
-    async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        arrivals: list[float] = []
-        sent = time.perf_counter()
-        try:
-            await exchange(reader, writer, request, arrivals)
-        finally:
-            writer.close()
-        ttfts.append(arrivals[0] - sent)
-        gaps.extend(b - a for a, b in itertools.pairwise(arrivals))
-
-    await asyncio.wait_for(asyncio.gather(*(one(r, w) for r, w in connected)), 60)
-    return {"ttft": ttfts, "gaps": gaps}
+    loop = asyncio.get_running_loop()
+    exchanges = []
+    for _ in range(clients):
+        _, protocol = await loop.create_connection(lambda: _Timed(request), HOST, port)
+        exchanges.append(protocol)
+    for exchange in exchanges:
+        exchange.send()
+    await asyncio.wait_for(asyncio.gather(*(exchange.done for exchange in exchanges)), 60)
+    for exchange in exchanges:
+        assert exchange.transport is not None
+        exchange.transport.close()
+    return {
+        "ttft": [exchange.arrivals[0] - exchange.sent for exchange in exchanges],
+        "gaps": [b - a for exchange in exchanges for a, b in itertools.pairwise(exchange.arrivals)],
+    }
 
 
 def load_main(options: argparse.Namespace) -> int:

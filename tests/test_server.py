@@ -871,3 +871,56 @@ def test_cli_rejects_a_bad_scenario(tmp_path: Path) -> None:
 def test_the_library_does_not_import_uvicorn() -> None:
     code = "import sys, fakeopenai, fakeopenai.server; sys.exit('uvicorn' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=30).returncode == 0
+
+
+def test_serve_warms_up_and_freezes_what_it_loaded() -> None:
+    code = (
+        "import gc, sys\n"
+        "from fakeopenai import _sdk_validation\n"
+        "from fakeopenai.server._cli import warm\n"
+        "assert gc.get_freeze_count() == 0 and not _sdk_validation._cache\n"
+        "warm()\n"
+        "assert _sdk_validation._cache.get('/chat/completions') is not None, _sdk_validation._cache\n"
+        "assert gc.get_freeze_count() > 10000, gc.get_freeze_count()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+# -- pacing a burst of renders ----------------------------------------------------------------------
+
+
+async def test_pacer_spreads_a_burst_over_loop_iterations_first_come_first_served() -> None:
+    from fakeopenai.server._asgi import _Pacer
+
+    loop = asyncio.get_running_loop()
+    pacer = _Pacer(loop, budget=0.001)
+    iteration = 0
+    ticking = True
+
+    def tick() -> None:  # counts loop iterations while the burst lasts
+        nonlocal iteration
+        iteration += 1
+        if ticking:
+            loop.call_soon(tick)
+
+    loop.call_soon(tick)
+    await asyncio.sleep(0)
+    rendered: list[tuple[int, int]] = []
+
+    async def request(number: int) -> None:
+        if not pacer.free():
+            await pacer.turn()
+        begun = time.perf_counter()
+        while time.perf_counter() - begun < 0.0004:  # a render of 0.4 ms
+            pass
+        pacer.rendered(time.perf_counter() - begun)
+        rendered.append((number, iteration))
+
+    await asyncio.gather(*(request(number) for number in range(30)))
+    ticking = False
+    assert [number for number, _ in rendered] == list(range(30))  # in order of arrival
+    per_iteration = [sum(1 for _, it in rendered if it == i) for i in sorted({it for _, it in rendered})]
+    assert len(per_iteration) >= 6, per_iteration  # 12 ms of rendering in slices of about 1 ms
+    assert max(per_iteration) <= 4, per_iteration
+    assert pacer.free()  # the burst is over: the next request renders at once

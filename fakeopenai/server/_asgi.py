@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextvars import ContextVar
+from time import perf_counter
 from typing import Any
 
 import anyio
@@ -42,6 +44,8 @@ RECEIVED: ContextVar[float | None] = ContextVar("fakeopenai_received", default=N
 CONTROL_PREFIX = "/_fakeopenai"
 #: Request bodies larger than this get a 413 (the SDK's largest uploads stay well below).
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
+#: Seconds of rendering per event-loop iteration before the loop reads the network again (see _Pacer).
+RENDER_BUDGET = 0.002
 
 _KEY_HINT = "You can find your API key at https://platform.openai.com/account/api-keys."
 _NO_KEY = (
@@ -186,6 +190,66 @@ class _Watch:
         self._task.cancel()
 
 
+class _Pacer:
+    """Spreads the rendering of a burst of requests over loop iterations, reading the network between.
+
+    The core renders a response in one synchronous call (half a millisecond for a 50-token stream).
+    A loop that renders a burst of 200 such requests back to back reads no socket for 100 ms, so every
+    request that arrives meanwhile is stamped (:data:`RECEIVED`) that much late, and its first token,
+    timed from the stamp, goes out late. Here each loop iteration renders for about ``budget``
+    seconds; the requests left wait, first come first served, for the next iterations, after the
+    loop has read (and stamped) whatever arrived. Without a burst nothing waits.
+    """
+
+    __slots__ = ("_budget", "_cost", "_loop", "_scheduled", "_slice", "_waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, budget: float) -> None:
+        self._loop = loop
+        self._budget = budget
+        self._cost = budget / 8  # running mean of one render, in seconds
+        self._slice: float | None = None  # when rendering began in this loop iteration
+        self._scheduled = False
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    def free(self) -> bool:
+        """Whether the caller may render now (else it awaits :meth:`turn`)."""
+        if self._waiting:
+            return False
+        if self._slice is None:
+            self._slice = perf_counter()
+            self._schedule()
+            return True
+        return perf_counter() - self._slice < self._budget
+
+    async def turn(self) -> None:
+        waiter = self._loop.create_future()
+        self._waiting.append(waiter)
+        await waiter
+
+    def rendered(self, seconds: float) -> None:
+        self._cost += (seconds - self._cost) / 8
+
+    def _schedule(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._next)  # runs in the next iteration, after the loop polled
+
+    def _next(self) -> None:
+        self._scheduled = False
+        self._slice = None
+        if not self._waiting:
+            return
+        self._slice = perf_counter()
+        # Wake as many as fit the budget: they render in the next iteration, then this runs again.
+        room = max(1, int(self._budget / max(self._cost, 1e-6)))
+        while room and self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():  # a cancelled request gave up its turn
+                waiter.set_result(None)
+                room -= 1
+        self._schedule()
+
+
 class FakeOpenAIApp:
     """An ASGI application serving the OpenAI API from a :class:`~fakeopenai.FakeOpenAI` (``.fake``).
 
@@ -214,6 +278,7 @@ class FakeOpenAIApp:
         self.control = control
         #: Entries applied at start and again after each ``POST /_fakeopenai/reset``.
         self.scenario = list(scenario)
+        self._pacer: _Pacer | None = None
         apply(fake, self.scenario)
 
     def reset(self) -> None:
@@ -272,7 +337,14 @@ class FakeOpenAIApp:
         if refusal is not None:
             response = self._record(request, refusal)
         else:
+            pacer = self._pacer
+            if pacer is None or pacer._loop is not loop:
+                pacer = self._pacer = _Pacer(loop, RENDER_BUDGET)
+            if not pacer.free():
+                await pacer.turn()
+            begun = perf_counter()
             response = self.fake.handle(request)
+            pacer.rendered(perf_counter() - begun)
             keep = self.keep_requests
             if keep is not None:
                 log = self.fake.requests
