@@ -105,10 +105,11 @@ class Request:
     def read_to_end(self) -> bool | None:
         """Whether the client took the whole streamed answer, to its last byte, or gave up before.
 
-        ``None`` for an answer that is not a stream. ``False`` while a stream is being read, and
-        for good when the client closed it early, timed out, or the connection dropped. A stream
-        with no delays arrives in one piece, as a short stream does over a network: to see a client
-        stop mid-stream, give the reply a ``token_delay``.
+        ``None`` for an answer that is not a stream (or one whose sender does not report it: the
+        in-process transports do). ``False`` while a stream is being read, and for good when the
+        client closed it early, timed out, or the connection dropped. A stream with no delays
+        arrives in one piece, as a short stream does over a network: to see a client stop
+        mid-stream, give the reply a ``token_delay``.
         """
         response = self.response
         return None if response is None else response.read_to_end

@@ -147,7 +147,7 @@ def test_counting_is_exact_across_threads(fake: fakeopenai.FakeOpenAI) -> None:
     clock = ManualClock()
     fake.rate_limit(rpm=10, tpm=1000, clock=clock)
     client = openai.OpenAI(api_key="sk-test", http_client=fake.client(), max_retries=0)  # type: ignore[arg-type]
-    start = threading.Barrier(8)
+    start = threading.Barrier(8, timeout=30)
 
     def call(index: int) -> int:
         if index < 8:
@@ -236,14 +236,15 @@ def test_constructor_reset_and_lifting(fake: fakeopenai.FakeOpenAI) -> None:
         fake.rate_limit(rpm=0)
 
 
-def test_manual_clock_runs_the_fakes_delays_in_no_time() -> None:
+async def test_manual_clock_runs_the_fakes_delays_in_no_time(api: Api) -> None:
     clock = ManualClock()
     fake = fakeopenai.FakeOpenAI(clock=clock, sleep=clock.sleep, async_sleep=clock.async_sleep)
+    on_clock = Api(fake, api.is_async, api.flavour)
     fake.reply("one two three", ttft=0.5, token_delay=0.25)
-    client = openai.OpenAI(api_key="sk-test", http_client=fake.client(), max_retries=0)  # type: ignore[arg-type]
-    stream = client.chat.completions.create(model="m", messages=HI, stream=True)
-    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == "one two three"
-    assert clock() == pytest.approx(0.5 + 2 * 0.25)
+    stream = await on_clock("chat.completions.create", model="m", messages=HI, stream=True)
+    chunks = await on_clock.collect(stream)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "one two three"
+    assert clock() == clock.now == pytest.approx(0.5 + 2 * 0.25)
     with pytest.raises(ValueError, match="forward"):
         clock.advance(-1)
 
