@@ -882,6 +882,7 @@ def test_serve_warms_up_and_freezes_what_it_loaded() -> None:
         "warm()\n"
         "assert _sdk_validation._cache.get('/chat/completions') is not None, _sdk_validation._cache\n"
         "assert gc.get_freeze_count() > 10000, gc.get_freeze_count()\n"
+        "assert gc.get_threshold()[0] > 700, gc.get_threshold()\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

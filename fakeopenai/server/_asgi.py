@@ -464,15 +464,15 @@ class FakeOpenAIApp:
                 raise ConnectionDropped("connection dropped before the body, as scripted")
             await send({"type": "http.response.body", "body": response.body})
             return
-        plan = coalesce(events)
-        if response.delay <= 0 and not any(delay > 0 for delay, _ in plan):
-            # Nothing to wait for (coalesce made it one piece): the whole stream in one write.
+        if response.delay <= 0 and not any([event[0] for event in events]):
+            # Nothing to wait for: the whole stream in one write, as a network would deliver it.
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
-            data = b"".join(piece for _, piece in plan)
+            data = b"".join([event[1] for event in events])
             await send({"type": "http.response.body", "body": data, "more_body": drop})
             if drop:
                 raise ConnectionDropped("stream dropped, as scripted")
             return
+        plan = coalesce(events)
         due = started + response.delay
         watch = self._watch(loop, receive)
         try:
