@@ -86,6 +86,20 @@ ROUTES: list[Route] = [
 _table = _Table(ROUTES)
 
 
+_checker: Callable[[str, Any, Callable[[Any], None] | None], None] | None = None
+
+
+def _check_body() -> Callable[[str, Any, Callable[[Any], None] | None], None]:
+    """The SDK-type validator, imported on first use (it loads pydantic adapters; a lazy import
+    statement on every request would cost more than the check itself)."""
+    global _checker
+    if _checker is None:
+        from ._sdk_validation import check_body
+
+        _checker = check_body
+    return _checker
+
+
 def error_response(state: State, error: APIError) -> Response:
     """The OpenAI-shaped answer for an error."""
     headers = state.headers(JSON)
@@ -107,9 +121,7 @@ def handle(state: State, request: Request) -> Response:
                 request.answer = failure
                 raise failure.error()
         if state.validate and request.method == "POST" and isinstance(request.json, dict):
-            from ._sdk_validation import check_body  # imported on first use: it loads pydantic adapters
-
-            check_body(request.endpoint, request.json, route.check)  # the SDK's own parameter types
+            _check_body()(request.endpoint, request.json, route.check)  # the SDK's own parameter types
         response = route.handler(state, request)
     except APIError as error:
         response = error_response(state, error)
