@@ -112,6 +112,11 @@ def _reset(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
     return {"object": "fakeopenai.reset", "pending": len(app.fake.pending)}
 
 
+# TODO(rate limits, failure rates): when the core's rate-limit simulation and seeded failure rates
+# land (fakeopenai/_ratelimit.py, FakeOpenAI methods), expose each here as one more route (e.g.
+# ``POST /rate_limits``, ``POST /failure_rate``: JSON keys = the Python keyword arguments, checked by a
+# builder in _scenario.py so bad input is a 400 that changes nothing) and as a top-level key of a
+# scenario document (``parse_scenario``), so ``--scenario`` files and ``reset`` re-apply them.
 _ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/replies"): _replies,
     ("POST", "/failures"): _failures,
