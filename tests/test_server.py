@@ -170,6 +170,8 @@ async def test_sdk_completion_and_stream(server: Served, is_async: bool) -> None
     assert [r.endpoint for r in server.fake.requests] == ["/chat/completions"] * 2
     assert server.fake.requests[0].headers["Authorization"] == "Bearer sk-test"
     assert server.fake.requests[1].stream
+    assert server.fake.requests[0].read_to_end is None  # not a stream
+    assert server.fake.requests[1].read_to_end is True
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
@@ -191,6 +193,7 @@ async def test_sdk_streams_token_by_token(server: Served, is_async: bool) -> Non
     finally:
         await close(client)
     assert len(arrivals) == 5
+    assert server.fake.requests.last.read_to_end is True
     assert 0.14 <= arrivals[0] < 0.6
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     assert all(0.03 <= gap < 0.3 for gap in gaps), gaps
@@ -240,6 +243,7 @@ async def test_tool_calls_failures_and_rules_over_control_api(server: Served) ->
     assert first["json"] == CHAT
     assert first["headers"]["authorization"] == "Bearer sk-test"
     assert first["model"] == "gpt-4o-mini"
+    assert first["read_to_end"] is None
     assert control(server, "GET", "requests", params={"endpoint": "/embeddings"}).json()["data"] == []
     status = control(server, "GET", "status").json()
     assert status["requests"] == 5
@@ -414,6 +418,7 @@ def test_client_disconnect_mid_stream_is_dropped_quietly(server: Served, caplog:
         assert time.monotonic() < deadline, "the stream kept running after the client left"
         time.sleep(0.02)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert server.fake.requests.last.read_to_end is False
     with httpx.Client(base_url=server.base) as client:
         assert client.post("/v1/chat/completions", json=CHAT).status_code == 200
 
@@ -564,6 +569,7 @@ async def test_drop_after_closes_the_connection_mid_stream(server: Served, is_as
         await close(client)
     assert received == ["", "one", " two"]  # three events, then the connection broke
     assert server.fake.requests.last.status == 200
+    assert control(server, "GET", "requests").json()["data"][-1]["read_to_end"] is False
 
 
 def test_drop_before_the_answer_is_retried_by_the_sdk(server: Served) -> None:
@@ -595,6 +601,7 @@ def test_stalls_fire_the_client_timeout_and_the_server_lets_go(server: Served) -
                 received.append(chunk.choices[0].delta.content or "")
         assert received == ["", "one"]
         assert client.chat.completions.create(**CHAT).choices[0].message.content  # the server still answers
+    assert [r.read_to_end for r in server.fake.requests] == [None, False, None]  # the stall was given up on
     deadline = time.monotonic() + 2
     while server.spy.tasks() > baseline:  # the stalled responses ended when their clients left
         assert time.monotonic() < deadline, "a stalled response outlived its client"

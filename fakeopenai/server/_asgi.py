@@ -464,10 +464,15 @@ class FakeOpenAIApp:
                 raise ConnectionDropped("connection dropped before the body, as scripted")
             await send({"type": "http.response.body", "body": response.body})
             return
+        # read_to_end: False from the start, True as the last byte goes out (set before the write, so
+        # whoever reads the request once the client has the byte sees it); a client gone, a drop or a
+        # stall the client gives up on leave it False.
+        response.read_to_end = False
         if response.delay <= 0 and not any([event[0] for event in events]):
             # Nothing to wait for: the whole stream in one write, as a network would deliver it.
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
             data = b"".join([event[1] for event in events])
+            response.read_to_end = not drop
             await send({"type": "http.response.body", "body": data, "more_body": drop})
             if drop:
                 raise ConnectionDropped("stream dropped, as scripted")
@@ -487,8 +492,11 @@ class FakeOpenAIApp:
                         return
                 elif watch.gone:
                     return
+                if index == last:
+                    response.read_to_end = not drop
                 await send({"type": "http.response.body", "body": data, "more_body": drop or index < last})
             if not plan:
+                response.read_to_end = not drop
                 await send({"type": "http.response.body", "body": b"", "more_body": drop})
         finally:
             watch.close()

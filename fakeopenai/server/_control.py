@@ -82,6 +82,7 @@ def request_json(index: int, request: Request) -> dict[str, Any]:
         "status": request.status,
         "model": request.model,
         "stream": request.stream,
+        "read_to_end": request.read_to_end,
     }
     if request.json is None and request.body:
         item["body"] = request.body.decode("utf-8", "replace")
@@ -112,11 +113,13 @@ def _reset(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
     return {"object": "fakeopenai.reset", "pending": len(app.fake.pending)}
 
 
-# TODO(rate limits, failure rates): when the core's rate-limit simulation and seeded failure rates
-# land (fakeopenai/_ratelimit.py, FakeOpenAI methods), expose each here as one more route (e.g.
-# ``POST /rate_limits``, ``POST /failure_rate``: JSON keys = the Python keyword arguments, checked by a
-# builder in _scenario.py so bad input is a 400 that changes nothing) and as a top-level key of a
-# scenario document (``parse_scenario``), so ``--scenario`` files and ``reset`` re-apply them.
+# TODO(rate limits, failure rates): the core now has ``fake.rate_limit(rpm, tpm, *, model)`` (lifted
+# with ``fake.limits = None``) and ``fake.fail_rate(rate, status, message, *, seed, model, contains,
+# endpoint, **Failure fields)``. Expose each as one more route here (``POST /rate_limit``,
+# ``DELETE /rate_limit``, ``POST /fail_rate``: JSON keys = the keyword arguments, checked by a builder
+# in _scenario.py so bad input is a 400 that changes nothing) and as a top-level key of a scenario
+# document (``parse_scenario``), deciding whether ``POST /reset`` lifts them (``fake.reset()`` keeps
+# the limit and refills its buckets).
 _ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/replies"): _replies,
     ("POST", "/failures"): _failures,
