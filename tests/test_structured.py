@@ -136,6 +136,24 @@ async def test_tool_call_by_name_gets_valid_arguments(api: Api, stream: bool) ->
     Draft202012Validator(WEATHER["function"]["parameters"]).validate(json.loads(arguments))
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+async def test_responses_tool_call_by_name_gets_valid_arguments(api: Api, stream: bool) -> None:
+    # Responses tools are flat ({"type": "function", "name", "parameters"}); the openai-agents SDK
+    # sends them so, and a call scripted by name must be valid against them as on chat completions.
+    schema = WEATHER["function"]["parameters"]
+    tool = {"type": "function", "name": "get_weather", "parameters": schema, "strict": False}
+    api.fake.reply(tool_calls=[ToolCall("get_weather"), ToolCall("unknown_tool")])
+    result = await api("responses.create", model="m", input="Plan a trip", tools=[tool], stream=stream)
+    if stream:
+        events = await api.collect(result)
+        deltas = "".join(e.delta for e in events if e.type == "response.function_call_arguments.delta")
+        result = events[-1].response
+        assert deltas == "".join(item.arguments for item in result.output)  # the stream says the same
+    first, second = result.output
+    Draft202012Validator(schema).validate(json.loads(first.arguments))  # "{}" fails: city is required
+    assert second.arguments == "{}"  # no schema for it
+
+
 async def test_explicit_arguments_are_kept(api: Api) -> None:
     api.fake.reply(tool_calls=[ToolCall("get_weather", {"city": "Oslo"}), ToolCall("unknown_tool")])
     result = await api("chat.completions.create", model="m", messages=HI, tools=[WEATHER])

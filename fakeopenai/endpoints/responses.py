@@ -24,6 +24,7 @@ from typing import Any
 
 from .._errors import APIError, bad_request
 from .._reply import Reply
+from .._schema import tool_arguments
 from .._state import JSON, SSE, State
 from .._tokens import split_tokens
 from .._usage import count_messages, count_value, tools_tokens, usage_for
@@ -328,7 +329,7 @@ def _output(
             outs.append(_Out(_message(message_id, part, status), pieces, logprobs))
     if not truncated:
         for call in reply.calls:
-            arguments = call.arguments_json()
+            arguments = tool_arguments(call, body)  # a call scripted by name gets schema-valid arguments
             item = {
                 "id": "fc_" + state.ids.hex(48),
                 "type": "function_call",
