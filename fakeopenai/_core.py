@@ -14,7 +14,7 @@ from typing import Any
 from ._errors import APIError
 from ._state import JSON, State
 from ._wire import Request, Response, dumps
-from .endpoints import chat, completions, embeddings, models, moderations, responses
+from .endpoints import chat, completions, embeddings, models, moderations, responses, traces
 
 __all__ = ["ROUTES", "Route", "handle", "normalize"]
 
@@ -82,6 +82,7 @@ ROUTES: list[Route] = [
     Route("GET", "/models", models.list_models),
     Route("GET", "/models/{model}", models.retrieve),
     Route("DELETE", "/models/{model}", models.delete),
+    Route("POST", "/traces/ingest", traces.ingest),
 ]
 _table = _Table(ROUTES)
 
@@ -103,7 +104,10 @@ def _check_body() -> Callable[[str, Any, Callable[[Any], None] | None], None]:
 def error_response(state: State, error: APIError) -> Response:
     """The OpenAI-shaped answer for an error."""
     headers = state.headers(JSON)
-    headers.extend(error.headers.items())
+    if error.headers:  # a scripted header replaces the default of the same name, never doubles it
+        overridden = {name.lower() for name in error.headers}
+        headers = [(name, value) for name, value in headers if name not in overridden]
+        headers.extend(error.headers.items())
     return Response(error.status, headers, dumps(error.body()))
 
 

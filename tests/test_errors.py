@@ -152,3 +152,20 @@ async def test_error_body_is_openai_shaped(api: Api) -> None:
     body = json.loads(response.body)
     assert body["error"]["code"] == "invalid_api_key"
     assert ("www-authenticate", 'Bearer realm="OpenAI API"') in response.headers
+
+
+async def test_scripted_header_replaces_the_default(api: Api) -> None:
+    api.fake.fail(429, headers={"X-RateLimit-Remaining-Tokens": "0"})
+    with pytest.raises(openai.RateLimitError) as caught:
+        await api("chat.completions.create", model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+    headers = caught.value.response.headers
+    assert headers.get_list("x-ratelimit-remaining-tokens") == ["0"]  # not the default as well
+    assert headers["x-ratelimit-limit-tokens"]  # the other defaults stay
+
+
+async def test_agents_trace_export_is_accepted(api: Api) -> None:
+    """The OpenAI Agents SDK exports traces here from a background thread; a 404 would log errors."""
+    raw = await api("post", path="/traces/ingest", body={"data": []}, cast_to=httpx.Response)
+    assert raw.status_code == 204
+    assert raw.content == b""
+    assert api.fake.requests.last.endpoint == "/traces/ingest"
