@@ -240,6 +240,11 @@ class RateLimit:
                 None if self.tpm is None else max(0, math.floor(self.tpm - bucket.tokens + 1e-9)),
             )
 
+    def models(self) -> list[str]:
+        """The models that used this limit since it was set (or last reset), in the order they came."""
+        with self._lock:
+            return list(self._buckets)
+
     def reset(self) -> None:
         """Forget what every model used: all buckets full again."""
         with self._lock:

@@ -17,6 +17,9 @@ A scenario document::
     queue:                      # consumed first in, first out, before the rules
       - reply: {text: "First answer", ttft: 0.5, token_delay: 0.05}
       - fail: 500
+    rate_limit: {rpm: 60, tpm: 100000, model: "gpt-4o*"}   # fake.rate_limit(...)
+    fail_rate:                  # fake.fail_rate(...): one object or a list
+      - {rate: 0.1, status: 503, seed: 7, retry_after_ms: 10}
 
 A bare list is read as ``rules``.
 """
@@ -26,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,8 +44,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Entry",
+    "FailRateSpec",
+    "RateLimitSpec",
     "ScenarioError",
+    "Step",
     "apply",
+    "build_rate_limit",
+    "fail_rate_entries",
     "failure_entries",
     "load_file",
     "parse_scenario",
@@ -68,6 +76,29 @@ class Entry:
     match: Match
     times: int | None
     rule: bool
+
+
+@dataclass(frozen=True)
+class RateLimitSpec:
+    """A rate limit to put in force: ``fake.rate_limit(rpm, tpm, model=model)`` (replaces any other)."""
+
+    rpm: int | None
+    tpm: int | None
+    model: str | None
+
+
+@dataclass(frozen=True)
+class FailRateSpec:
+    """A seeded failure rate to add: ``fake.fail_rate(rate, ..., seed=seed)`` with ``match``'s criteria."""
+
+    rate: float
+    failure: Failure
+    match: Match
+    seed: int | str
+
+
+#: One thing a scenario or a control request applies to a fake, in order.
+Step = Entry | RateLimitSpec | FailRateSpec
 
 
 _MATCH_KEYS = ("model", "contains", "endpoint", "regex")
@@ -310,6 +341,49 @@ def failure_entries(data: Any) -> list[Entry]:
     return entries
 
 
+def _limit(value: Any, param: str) -> int | None:
+    if value is None:
+        return None
+    limit: int = _expect(value, param, "integer")
+    if limit < 1:
+        raise ScenarioError(f"Invalid '{param}': must be at least 1, got {limit}.", param)
+    return limit
+
+
+def build_rate_limit(data: Any, param: str = "body") -> RateLimitSpec:
+    """A rate limit from ``{"rpm", "tpm", "model"}`` (the arguments of ``fake.rate_limit``)."""
+    spec = _object(data, param)
+    _unknown(spec, {"rpm", "tpm", "model"}, f"{param}.")
+    rpm = _limit(spec.get("rpm"), f"{param}.rpm")
+    tpm = _limit(spec.get("tpm"), f"{param}.tpm")
+    if rpm is None and tpm is None:
+        raise ScenarioError(f"Invalid '{param}': give a limit, 'rpm', 'tpm' or both.", param)
+    model = _expect(spec.get("model"), f"{param}.model", "string", "null")
+    return RateLimitSpec(rpm, tpm, model)
+
+
+def fail_rate_entries(data: Any, param: str = "body") -> list[FailRateSpec]:
+    """Failure rates from ``POST /_fakeopenai/fail_rate``: the arguments of ``fake.fail_rate``.
+
+    ``rate`` (0 to 1, required), ``seed`` (an integer or a string, default 0), the match criteria
+    ``model``, ``contains``, ``endpoint`` and ``regex`` (the data form of ``where``), and the fields
+    of ``fake.fail`` (``status``, ``message``, ``retry_after``...). One object or a list of them.
+    """
+    specs = []
+    for item, name in _items(data, param):
+        spec = dict(_object(item, name))
+        if "rate" not in spec:
+            raise ScenarioError(f"Missing required parameter: '{name}.rate'.", f"{name}.rate")
+        rate = float(_expect(spec.pop("rate"), f"{name}.rate", "number"))
+        if not 0.0 <= rate <= 1.0:
+            raise ScenarioError(f"Invalid '{name}.rate': must be between 0 and 1, got {rate}.", f"{name}.rate")
+        seed = _expect(spec.pop("seed", None), f"{name}.seed", "integer", "string", "null")
+        criteria = {key: spec.pop(key) for key in _MATCH_KEYS if key in spec}
+        match = match_from(criteria, name)
+        specs.append(FailRateSpec(rate, build_failure(spec, name), match, 0 if seed is None else seed))
+    return specs
+
+
 def _entry(item: Any, param: str, rule: bool, ttft: float, token_delay: float) -> Entry:
     spec = _object(item, param)
     _unknown(spec, {"match", "reply", "fail", "times"}, f"{param}.")
@@ -330,13 +404,20 @@ def rule_entries(data: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> l
     return [_entry(item, param, True, ttft, token_delay) for item, param in _items(data, "body")]
 
 
-def parse_scenario(doc: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> list[Entry]:
-    """The entries of a scenario document (see the module docstring), rules first, then the queue."""
+def parse_scenario(doc: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> list[Step]:
+    """The steps of a scenario document (see the module docstring).
+
+    In the order they are applied: the ``rate_limit``, the ``fail_rate`` entries, the rules, the queue.
+    """
     if isinstance(doc, list):
         doc = {"rules": doc}
     spec = _object(doc, "scenario")
-    _unknown(spec, {"rules", "queue"}, "")
-    entries: list[Entry] = []
+    _unknown(spec, {"rules", "queue", "rate_limit", "fail_rate"}, "")
+    entries: list[Step] = []
+    if spec.get("rate_limit") is not None:
+        entries.append(build_rate_limit(spec["rate_limit"], "rate_limit"))
+    if spec.get("fail_rate") is not None:
+        entries.extend(fail_rate_entries(spec["fail_rate"], "fail_rate"))
     for key, rule in (("rules", True), ("queue", False)):
         items = _expect(spec.get(key, []), key, "array")
         entries.extend(_entry(item, f"{key}[{i}]", rule, ttft, token_delay) for i, item in enumerate(items))
@@ -364,11 +445,15 @@ def load_file(path: str | Path) -> Any:
         raise ScenarioError(f"{path}: not valid JSON: {exc}") from None
 
 
-def apply(fake: FakeOpenAI, entries: list[Entry]) -> None:
-    """Queue or add each entry to ``fake``'s script, in order."""
+def apply(fake: FakeOpenAI, entries: Sequence[Step]) -> None:
+    """Apply each step to ``fake``, in order: queue or add answers, set the rate limit, add failure rates."""
     script = fake._state.script
     for entry in entries:
-        if entry.rule:
+        if isinstance(entry, RateLimitSpec):
+            fake.rate_limit(entry.rpm, entry.tpm, model=entry.model)
+        elif isinstance(entry, FailRateSpec):
+            script.add_rate(entry.rate, entry.failure, entry.match, entry.seed)
+        elif entry.rule:
             script.add_rule(entry.answer, entry.match, entry.times)
         else:
             script.enqueue(entry.answer, entry.match, entry.times or 1)

@@ -121,6 +121,13 @@ class Script:
         with self._lock:
             self._rates.append(entry)
 
+    def clear_rates(self) -> int:
+        """Remove every failure rate (queue and rules stay); how many there were."""
+        with self._lock:
+            count = len(self._rates)
+            self._rates.clear()
+            return count
+
     def clear(self) -> None:
         with self._lock:
             self._rates.clear()

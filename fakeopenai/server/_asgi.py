@@ -25,7 +25,7 @@ import anyio
 from .. import _core
 from .._errors import APIError
 from .._fake import FakeOpenAI
-from .._scenario import Entry, apply
+from .._scenario import Step, apply
 from .._wire import Request, Response, coalesce, dumps
 
 __all__ = ["CONTROL_PREFIX", "DEFAULT_MAX_BODY", "RECEIVED", "ConnectionDropped", "FakeOpenAIApp", "Headers", "app"]
@@ -264,7 +264,7 @@ class FakeOpenAIApp:
         max_body: int = DEFAULT_MAX_BODY,
         keep_requests: int | None = None,
         control: bool = True,
-        scenario: Sequence[Entry] = (),
+        scenario: Sequence[Step] = (),
     ) -> None:
         if max_body < 0:
             raise ValueError("max_body must not be negative")
@@ -276,14 +276,24 @@ class FakeOpenAIApp:
         self.max_body = max_body
         self.keep_requests = keep_requests
         self.control = control
-        #: Entries applied at start and again after each ``POST /_fakeopenai/reset``.
+        #: Steps applied at start and again after each ``POST /_fakeopenai/reset``.
         self.scenario = list(scenario)
+        #: The rate limit the fake had before the scenario (``--rpm``/``--tpm``), restored by :meth:`reset`.
+        self.start_limits = fake.limits
         self._pacer: _Pacer | None = None
         apply(fake, self.scenario)
 
     def reset(self) -> None:
-        """Forget everything the fake was told and saw, then apply the start-up scenario again."""
+        """Return to the start-up state: forget what the fake was told and saw, apply the scenario again.
+
+        Failure rates go (the scenario's come back); a rate limit set at run time is lifted and the
+        start-up one (``--rpm``/``--tpm``, the fake's own when the app was made, or the scenario's)
+        is in force again with every bucket full.
+        """
         self.fake.reset()
+        if self.start_limits is not None:
+            self.start_limits.reset()
+        self.fake.limits = self.start_limits
         apply(self.fake, self.scenario)
 
     # -- ASGI -----------------------------------------------------------------------------------

@@ -52,6 +52,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m fakeopenai serve",
@@ -66,6 +76,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--ttft", type=_seconds, default=0.0, help="default seconds before the first token")
     parser.add_argument("--token-delay", type=_seconds, default=0.0, help="default seconds between tokens")
     parser.add_argument("--seed", help="make ids repeatable")
+    parser.add_argument(
+        "--rpm", type=_positive, metavar="N", help="requests per minute for each model (per worker process)"
+    )
+    parser.add_argument(
+        "--tpm", type=_positive, metavar="N", help="tokens per minute for each model (per worker process)"
+    )
     parser.add_argument(
         "--max-body", type=_size, default=DEFAULT_MAX_BODY, help="larger request bodies get 413 (default: 32MiB)"
     )
@@ -91,6 +107,8 @@ def build_app(options: dict[str, Any]) -> FakeOpenAIApp:
         validate=not options.get("no_validate", False),
         ttft=options.get("ttft", 0.0),
         token_delay=options.get("token_delay", 0.0),
+        rpm=options.get("rpm"),
+        tpm=options.get("tpm"),
     )
     entries = []
     if options.get("scenario"):

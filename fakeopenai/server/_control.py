@@ -1,14 +1,20 @@
 """The control API under ``/_fakeopenai/``: script the fake and read what it saw, over HTTP.
 
-=======  ======================  ==========================================================
-POST     /_fakeopenai/replies    queue replies: ``fake.reply`` fields, ``times``, ``match``
-POST     /_fakeopenai/failures   queue errors: ``fake.fail`` fields, ``times``, ``endpoint``
-POST     /_fakeopenai/rules      add rules: ``{"match", "reply" | "fail", "times"}``
-POST     /_fakeopenai/scenario   apply a scenario document (``{"rules": [...], "queue": [...]}``)
-GET      /_fakeopenai/requests   the recorded requests (``?endpoint=/chat/*`` filters)
-GET      /_fakeopenai/status     process id, counts of requests and queued answers
-POST     /_fakeopenai/reset      forget everything, then apply the start-up scenario again
-=======  ======================  ==========================================================
+=======  ========================  ==========================================================
+POST     /_fakeopenai/replies      queue replies: ``fake.reply`` fields, ``times``, ``match``
+POST     /_fakeopenai/failures     queue errors: ``fake.fail`` fields, ``times``, ``endpoint``
+POST     /_fakeopenai/rules        add rules: ``{"match", "reply" | "fail", "times"}``
+POST     /_fakeopenai/scenario     apply a scenario document (``{"rules", "queue", "rate_limit", "fail_rate"}``)
+POST     /_fakeopenai/rate_limit   set (replace) the rate limit: ``fake.rate_limit`` fields
+GET      /_fakeopenai/rate_limit   the limit in force and each model's remaining budget (``?model=``)
+DELETE   /_fakeopenai/rate_limit   lift the rate limit (``fake.limits = None``)
+POST     /_fakeopenai/fail_rate    add seeded failure rates: ``fake.fail_rate`` fields
+DELETE   /_fakeopenai/fail_rate    remove every failure rate
+GET      /_fakeopenai/requests     the recorded requests (``?endpoint=/chat/*`` filters)
+GET      /_fakeopenai/status       process id, counts of requests and queued answers
+POST     /_fakeopenai/reset        back to the start-up state: forget everything, restore the
+                                   start-up rate limit, apply the start-up scenario again
+=======  ========================  ==========================================================
 
 Bodies take one object or a list of them. Bad input answers 400 with an OpenAI-shaped error and
 changes nothing.
@@ -19,7 +25,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _scenario
@@ -48,7 +54,7 @@ def _timing(app: FakeOpenAIApp) -> dict[str, float]:
     return {"ttft": state.ttft, "token_delay": state.token_delay}
 
 
-def _queued(app: FakeOpenAIApp, entries: list[_scenario.Entry]) -> dict[str, Any]:
+def _queued(app: FakeOpenAIApp, entries: Sequence[_scenario.Step]) -> dict[str, Any]:
     _scenario.apply(app.fake, entries)
     return {"object": "fakeopenai.scripted", "added": len(entries), "pending": len(app.fake.pending)}
 
@@ -67,6 +73,44 @@ def _rules(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
 
 def _scenario_doc(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
     return _queued(app, _scenario.parse_scenario(_body(data), **_timing(app)))
+
+
+def _limit_json(app: FakeOpenAIApp, models: list[str]) -> dict[str, Any]:
+    """The rate limit in force (``null`` fields when none) and what ``models`` may still use."""
+    limits = app.fake.limits
+    if limits is None:
+        return {"object": "fakeopenai.rate_limit", "rpm": None, "tpm": None, "model": None, "remaining": {}}
+    asked = [model for model in models if limits.model is None or fnmatch.fnmatchcase(model, limits.model)]
+    remaining = {}
+    for model in sorted({*limits.models(), *asked}):  # the models that used the limit, and those asked about
+        requests, tokens = limits.remaining(model)
+        remaining[model] = {"requests": requests, "tokens": tokens}
+    limit = {"rpm": limits.rpm, "tpm": limits.tpm, "model": limits.model}
+    return {"object": "fakeopenai.rate_limit", **limit, "remaining": remaining}
+
+
+def _set_limit(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    _scenario.apply(app.fake, [_scenario.build_rate_limit(_body(data))])
+    return _limit_json(app, [])
+
+
+def _get_limit(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    return _limit_json(app, [query["model"]] if query.get("model") else [])
+
+
+def _lift_limit(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    app.fake.limits = None
+    return _limit_json(app, [])
+
+
+def _add_rates(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    specs = _scenario.fail_rate_entries(_body(data))
+    _scenario.apply(app.fake, specs)
+    return {"object": "fakeopenai.fail_rate", "added": len(specs)}
+
+
+def _clear_rates(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    return {"object": "fakeopenai.fail_rate", "deleted": app.fake._state.script.clear_rates()}
 
 
 def request_json(index: int, request: Request) -> dict[str, Any]:
@@ -113,18 +157,16 @@ def _reset(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
     return {"object": "fakeopenai.reset", "pending": len(app.fake.pending)}
 
 
-# TODO(rate limits, failure rates): the core now has ``fake.rate_limit(rpm, tpm, *, model)`` (lifted
-# with ``fake.limits = None``) and ``fake.fail_rate(rate, status, message, *, seed, model, contains,
-# endpoint, **Failure fields)``. Expose each as one more route here (``POST /rate_limit``,
-# ``DELETE /rate_limit``, ``POST /fail_rate``: JSON keys = the keyword arguments, checked by a builder
-# in _scenario.py so bad input is a 400 that changes nothing) and as a top-level key of a scenario
-# document (``parse_scenario``), deciding whether ``POST /reset`` lifts them (``fake.reset()`` keeps
-# the limit and refills its buckets).
 _ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/replies"): _replies,
     ("POST", "/failures"): _failures,
     ("POST", "/rules"): _rules,
     ("POST", "/scenario"): _scenario_doc,
+    ("POST", "/rate_limit"): _set_limit,
+    ("GET", "/rate_limit"): _get_limit,
+    ("DELETE", "/rate_limit"): _lift_limit,
+    ("POST", "/fail_rate"): _add_rates,
+    ("DELETE", "/fail_rate"): _clear_rates,
     ("GET", "/requests"): _requests,
     ("GET", "/status"): _status,
     ("POST", "/reset"): _reset,
