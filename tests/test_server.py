@@ -11,6 +11,7 @@ import itertools
 import json
 import logging
 import os
+import random
 import re
 import signal
 import socket
@@ -267,6 +268,23 @@ async def test_tool_calls_failures_and_rules_over_control_api(server: Served) ->
         ("rules", {"reply": "a", "fail": 500}, 400, "body"),
         ("rules", {"match": {"regex": "("}, "reply": "a"}, 400, "body.match.regex"),
         ("scenario", {"rules": [], "extra": 1}, 400, "extra"),
+        ("rate_limit", {}, 400, "body"),
+        ("rate_limit", {"rpm": 0}, 400, "body.rpm"),
+        ("rate_limit", {"rpm": 2.5}, 400, "body.rpm"),
+        ("rate_limit", {"tpm": "many"}, 400, "body.tpm"),
+        ("rate_limit", {"rpm": 2, "model": 4}, 400, "body.model"),
+        ("rate_limit", {"rpm": 2, "burst": 1}, 400, "body.burst"),
+        ("rate_limit", [{"rpm": 2}], 400, "body"),
+        ("fail_rate", {"status": 500}, 400, "body.rate"),
+        ("fail_rate", {"rate": 1.5}, 400, "body.rate"),
+        ("fail_rate", {"rate": "often"}, 400, "body.rate"),
+        ("fail_rate", {"rate": 0.5, "seed": True}, 400, "body.seed"),
+        ("fail_rate", {"rate": 0.5, "status": 200}, 400, "body.status"),
+        ("fail_rate", {"rate": 0.5, "retry_after": "soon"}, 400, "body.retry_after"),
+        ("fail_rate", {"rate": 0.5, "regex": "("}, 400, "body.regex"),
+        ("fail_rate", [{"rate": 0.5}, {"rate": 0.5, "times": 2}], 400, "body[1].times"),
+        ("scenario", {"rate_limit": {"rpm": -1}}, 400, "rate_limit.rpm"),
+        ("scenario", {"rate_limit": {"rpm": 2}, "fail_rate": [{"rate": 0.1}, {}]}, 400, "fail_rate[1].rate"),
         ("nowhere", {}, 404, None),
     ],
 )
@@ -279,6 +297,8 @@ def test_bad_control_input_is_an_openai_error(
     assert set(error) == {"message", "type", "param", "code"}
     assert error["param"] == param
     assert server.fake.pending == []  # nothing half-applied
+    assert server.fake.limits is None
+    assert control(server, "DELETE", "fail_rate").json()["deleted"] == 0
     assert control(server, "GET", "requests").status_code == 200
 
 
@@ -289,6 +309,123 @@ def test_control_errors_for_bodies_and_methods(server: Served) -> None:
     assert "could not parse the JSON body" in bad_json.json()["error"]["message"]
     assert httpx.post(f"{base}/replies").status_code == 400
     assert httpx.get(f"{base}/replies").status_code == 405
+    assert httpx.post(f"{base}/rate_limit").status_code == 400
+    assert httpx.post(f"{base}/fail_rate", json=[]).json()["error"]["param"] == "body"
+    assert httpx.get(f"{base}/fail_rate").status_code == 405
+    assert httpx.put(f"{base}/rate_limit", json={"rpm": 2}).status_code == 405
+    assert server.fake.limits is None
+
+
+# -- rate limits and failure rates over the control API --------------------------------------------
+
+
+def test_rate_limit_over_the_control_api(server: Served) -> None:
+    limit = control(server, "POST", "rate_limit", {"rpm": 2, "model": "gpt-4o*"})
+    assert limit.status_code == 200
+    expected = {"object": "fakeopenai.rate_limit", "rpm": 2, "tpm": None, "model": "gpt-4o*", "remaining": {}}
+    assert limit.json() == expected
+    with sdk(server) as client:
+        for remaining in ["1", "0"]:
+            raw = client.chat.completions.with_raw_response.create(**CHAT)
+            assert raw.http_response.status_code == 200
+            assert raw.headers["x-ratelimit-limit-requests"] == "2"
+            assert raw.headers["x-ratelimit-remaining-requests"] == remaining
+        with pytest.raises(openai.RateLimitError) as raised:
+            client.chat.completions.create(**CHAT)
+        error = raised.value
+        assert error.code == "rate_limit_exceeded"
+        assert error.type == "requests"
+        assert "on requests per min (RPM): Limit 2, Used 2, Requested 1." in error.message
+        headers = error.response.headers
+        assert 1 <= int(headers["retry-after"]) <= 30  # one request back every 30 s
+        assert 0 < int(headers["retry-after-ms"]) <= 30_000
+        assert headers["x-ratelimit-limit-requests"] == "2"
+        assert headers["x-ratelimit-remaining-requests"] == "0"
+        assert headers["x-ratelimit-reset-requests"].endswith("s")
+        for _ in range(3):  # another model is not limited
+            assert client.chat.completions.create(model="o3", messages=HI).choices[0].message.content
+        read = control(server, "GET", "rate_limit", params={"model": "gpt-4o"}).json()
+        assert read["rpm"] == 2
+        assert read["remaining"] == {
+            "gpt-4o": {"requests": 2, "tokens": None},
+            "gpt-4o-mini": {"requests": 0, "tokens": None},
+        }
+        assert control(server, "GET", "rate_limit", params={"model": "o3"}).json()["remaining"] == read["remaining"]
+        lifted = control(server, "DELETE", "rate_limit").json()
+        assert (lifted["rpm"], lifted["tpm"], lifted["remaining"]) == (None, None, {})
+        assert server.fake.limits is None
+        assert client.chat.completions.create(**CHAT).choices[0].message.content
+    statuses = [item["status"] for item in control(server, "GET", "requests").json()["data"]]
+    assert statuses == [200, 200, 429, 200, 200, 200, 200]
+
+
+def test_reset_lifts_a_rate_limit_set_at_run_time(server: Served) -> None:
+    control(server, "POST", "rate_limit", {"rpm": 1, "tpm": 1000})
+    control(server, "POST", "fail_rate", {"rate": 1.0, "status": 503})
+    assert server.fake.limits is not None
+    assert control(server, "POST", "reset").status_code == 200
+    assert control(server, "GET", "rate_limit").json()["rpm"] is None
+    assert control(server, "DELETE", "fail_rate").json()["deleted"] == 0
+    with sdk(server) as client:
+        for _ in range(2):
+            assert client.chat.completions.create(**CHAT).choices[0].message.content
+
+
+def failing_indices(server: Served, seed: int, count: int = 30) -> list[int]:
+    """The indices of the requests a fresh ``fail_rate`` of 0.3 (this ``seed``) fails, of ``count``."""
+    control(server, "POST", "reset")
+    body = {"rate": 0.3, "status": 503, "seed": seed, "message": "flaky", "retry_after_ms": 5}
+    assert control(server, "POST", "fail_rate", body).json() == {"object": "fakeopenai.fail_rate", "added": 1}
+    failed: list[tuple[int, openai.InternalServerError]] = []
+    with sdk(server) as client:
+        for index in range(count):
+            try:
+                client.chat.completions.create(**CHAT)
+            except openai.InternalServerError as error:
+                failed.append((index, error))
+    for _, error in failed:
+        assert error.status_code == 503
+        assert error.body["message"] == "flaky"  # type: ignore[index]
+        assert error.response.headers["retry-after-ms"] == "5"
+    return [index for index, _ in failed]
+
+
+def test_seeded_fail_rate_fails_the_same_requests_every_time(server: Served) -> None:
+    first = failing_indices(server, seed=7)
+    assert failing_indices(server, seed=7) == first
+    draws = random.Random(7)
+    assert first == [index for index in range(30) if draws.random() < 0.3]  # the documented draw
+    assert 0 < len(first) < 30
+    assert failing_indices(server, seed=8) != first
+
+
+def test_fail_rate_matches_and_is_removed(server: Served) -> None:
+    added = control(
+        server,
+        "POST",
+        "fail_rate",
+        [
+            {"rate": 1, "status": 429, "model": "o3*", "code": "overloaded", "retry_after": 2},
+            {"rate": 1.0, "endpoint": "/embeddings"},
+            {"rate": 1, "status": 400, "contains": "poison", "seed": "any text"},
+        ],
+    )
+    assert added.json()["added"] == 3
+    control(server, "POST", "replies", {"text": "kept for later"})
+    with sdk(server) as client:
+        with pytest.raises(openai.RateLimitError) as raised:
+            client.chat.completions.create(model="o3-mini", messages=HI)
+        assert raised.value.code == "overloaded"
+        assert raised.value.response.headers["retry-after"] == "2"
+        with pytest.raises(openai.InternalServerError):
+            client.embeddings.create(model="text-embedding-3-small", input="x", encoding_format="float")
+        with pytest.raises(openai.BadRequestError):
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "poison"}])
+        assert server.fake.pending  # a request a failure rate fails consumes nothing queued
+        assert client.chat.completions.create(**CHAT).choices[0].message.content == "kept for later"
+        assert control(server, "DELETE", "fail_rate").json() == {"object": "fakeopenai.fail_rate", "deleted": 3}
+        assert client.chat.completions.create(model="o3-mini", messages=HI).choices[0].message.content
+        assert client.embeddings.create(model="text-embedding-3-small", input="x", encoding_format="float").data
 
 
 # -- plain HTTP, raw sockets, bad input ------------------------------------------------------------
@@ -757,6 +894,52 @@ def test_yaml_scenario(tmp_path: Path) -> None:
     assert load_file(path) == {"rules": [{"match": {"model": "m"}, "reply": {"text": "Hi", "token_delay": 0.01}}]}
 
 
+FLAKY = {
+    "rate_limit": {"rpm": 3, "model": "gpt-4o*"},
+    "fail_rate": [{"rate": 1, "status": 503, "model": "o3", "message": "o3 is down"}],
+    "rules": [{"reply": "ok"}],
+}
+
+
+def test_scenario_rate_limit_and_fail_rate_through_the_server(tmp_path: Path) -> None:
+    path = tmp_path / "flaky.json"
+    path.write_text(json.dumps(FLAKY))
+    from fakeopenai.server._cli import build_app
+
+    with Served(build_app({"scenario": str(path)})) as running, sdk(running) as client:
+        with pytest.raises(openai.InternalServerError, match="o3 is down"):
+            client.chat.completions.create(model="o3", messages=HI)
+        for remaining in ["2", "1", "0"]:
+            raw = client.chat.completions.with_raw_response.create(**CHAT)
+            assert raw.headers["x-ratelimit-remaining-requests"] == remaining
+            assert raw.parse().choices[0].message.content == "ok"
+        with pytest.raises(openai.RateLimitError, match="Limit 3, Used 3"):
+            client.chat.completions.create(**CHAT)
+        assert control(running, "DELETE", "fail_rate").json()["deleted"] == 1
+        assert client.chat.completions.create(model="o3", messages=HI).choices[0].message.content == "ok"
+        control(running, "POST", "rate_limit", {"tpm": 5})  # a run-time limit replaces the scenario's
+        with pytest.raises(openai.RateLimitError, match="tokens per min"):
+            client.chat.completions.create(**CHAT, max_tokens=10)
+        control(running, "POST", "reset")  # back to the scenario's limit, buckets full, failure rate back
+        read = control(running, "GET", "rate_limit").json()
+        assert (read["rpm"], read["tpm"], read["model"], read["remaining"]) == (3, None, "gpt-4o*", {})
+        raw = client.chat.completions.with_raw_response.create(**CHAT)
+        assert raw.headers["x-ratelimit-remaining-requests"] == "2"
+        with pytest.raises(openai.InternalServerError, match="o3 is down"):
+            client.chat.completions.create(model="o3", messages=HI)
+
+
+def test_scenario_with_a_bad_rate_limit_changes_nothing() -> None:
+    with Served(app(FakeOpenAI(), scenario=FLAKY)) as running:
+        bad = control(running, "POST", "scenario", {"rate_limit": {"rpm": 9}, "fail_rate": {"rate": -0.5}})
+        assert bad.status_code == 400
+        assert bad.json()["error"]["param"] == "fail_rate.rate"
+        assert control(running, "GET", "rate_limit").json()["rpm"] == 3
+        good = control(running, "POST", "scenario", {"rate_limit": {"rpm": 9}, "fail_rate": {"rate": 0.5}})
+        assert good.json()["added"] == 2
+        assert control(running, "GET", "rate_limit").json()["rpm"] == 9
+
+
 # -- the command line ------------------------------------------------------------------------------
 
 
@@ -859,6 +1042,66 @@ def test_cli_workers_serve_and_stop_without_leftovers(cli: Callable[..., Cli]) -
     while any(_running(pid) for pid in workers):
         assert time.monotonic() < deadline, "worker processes left behind"
         time.sleep(0.05)
+
+
+def test_cli_rate_limit_flags_and_a_yaml_fail_rate(cli: Callable[..., Cli], tmp_path: Path) -> None:
+    pytest.importorskip("yaml")
+    path = tmp_path / "flaky.yaml"
+    path.write_text(
+        "fail_rate:\n  rate: 1\n  status: 500\n  endpoint: /embeddings\n  message: embeddings are down\n"
+    )
+    served = cli("--rpm", "1", "--tpm", "1000", "--scenario", str(path))
+    with openai.OpenAI(api_key="sk-test", base_url=f"{served.base}/v1", max_retries=0) as client:
+        raw = client.chat.completions.with_raw_response.create(**CHAT)
+        assert raw.headers["x-ratelimit-limit-requests"] == "1"
+        assert raw.headers["x-ratelimit-limit-tokens"] == "1000"
+        assert raw.headers["x-ratelimit-remaining-requests"] == "0"
+        with pytest.raises(openai.RateLimitError) as raised:
+            client.chat.completions.create(**CHAT)
+        assert raised.value.code == "rate_limit_exceeded"
+        assert int(raised.value.response.headers["retry-after"]) >= 1
+        with pytest.raises(openai.InternalServerError, match="embeddings are down"):  # its own bucket
+            client.embeddings.create(model="text-embedding-3-small", input="x", encoding_format="float")
+        control_api = f"{served.base}/_fakeopenai"
+        read = httpx.get(f"{control_api}/rate_limit").json()
+        assert (read["rpm"], read["tpm"], read["model"]) == (1, 1000, None)
+        assert read["remaining"]["gpt-4o-mini"]["requests"] == 0
+        httpx.delete(f"{control_api}/rate_limit").raise_for_status()
+        assert client.chat.completions.create(**CHAT).choices[0].message.content
+        httpx.post(f"{control_api}/reset").raise_for_status()  # the --rpm/--tpm limit is back, buckets full
+        assert httpx.get(f"{control_api}/rate_limit").json()["rpm"] == 1
+        assert client.chat.completions.create(**CHAT).choices[0].message.content
+        with pytest.raises(openai.RateLimitError):
+            client.chat.completions.create(**CHAT)
+    code, _, err = served.stop()
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("args", "scenario", "message"),
+    [
+        (["--rpm", "0"], None, "--rpm: must be at least 1"),
+        (["--tpm", "lots"], None, "--tpm: not a whole number: 'lots'"),
+        ([], {"rate_limit": {"rpm": "fast"}}, "Invalid type for 'rate_limit.rpm': expected integer"),
+        ([], {"rate_limit": {"model": "gpt-4o"}}, "Invalid 'rate_limit': give a limit"),
+        ([], {"fail_rate": {"rate": 2}}, "Invalid 'fail_rate.rate': must be between 0 and 1"),
+        ([], {"fail_rate": [{"rate": 0.1, "stauts": 503}]}, "Unknown parameter: 'fail_rate[0].stauts'"),
+    ],
+)
+def test_cli_rejects_bad_limits(tmp_path: Path, args: list[str], scenario: Any, message: str) -> None:
+    if scenario is not None:
+        path = tmp_path / "bad.json"
+        path.write_text(json.dumps(scenario))
+        args = [*args, "--scenario", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "fakeopenai", "serve", "--port", "0", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr
 
 
 def test_cli_rejects_a_bad_scenario(tmp_path: Path) -> None:
