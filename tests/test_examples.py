@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import os
+import random
 import re
 import shlex
 import shutil
@@ -335,15 +336,21 @@ def test_doc_python_blocks_run(base: str, monkeypatch: pytest.MonkeyPatch) -> No
         exec(compile(code, str(DOC), "exec"), {"__name__": "docs"})
 
 
-def test_doc_scenarios_agree_and_play_through_the_sdk(base: str, tmp_path: Path) -> None:
-    (yaml_text,) = blocks("yaml")
-    (json_text,) = blocks("json")
-    document = json.loads(json_text)
+def doc_scenario(index: int, tmp_path: Path) -> dict[str, Any]:
+    """The ``index``-th scenario of the doc, checking that its YAML and JSON forms say the same."""
+    yaml_texts, json_texts = blocks("yaml"), blocks("json")
+    assert len(yaml_texts) == len(json_texts) == 2
+    document: dict[str, Any] = json.loads(json_texts[index])
     parse_scenario(document)  # valid as it stands
     if importlib.util.find_spec("yaml") is not None:  # PyYAML (a dev dependency) reads the YAML one
         path = tmp_path / "scenario.yaml"
-        path.write_text(yaml_text)
+        path.write_text(yaml_texts[index])
         assert load_file(path) == document
+    return document
+
+
+def test_doc_scenarios_agree_and_play_through_the_sdk(base: str, tmp_path: Path) -> None:
+    document = doc_scenario(0, tmp_path)
     httpx.post(f"{base}/_fakeopenai/scenario", json=document).raise_for_status()
     hi = [{"role": "user", "content": "Hi"}]
     with openai.OpenAI(base_url=f"{base}/v1", api_key="sk-fake", max_retries=2) as client:
@@ -363,6 +370,62 @@ def test_doc_scenarios_agree_and_play_through_the_sdk(base: str, tmp_path: Path)
         *[("/embeddings", 429)] * 2,
         ("/embeddings", 200),
     ]
+
+
+def test_doc_flaky_scenario_plays_through_the_sdk(base: str, tmp_path: Path) -> None:
+    document = doc_scenario(1, tmp_path)
+    assert httpx.post(f"{base}/_fakeopenai/scenario", json=document).json()["added"] == 3
+    draws = random.Random(42)  # the failure rate's seed: each admitted generation request draws once
+    hi = [{"role": "user", "content": "Hi"}]
+    with openai.OpenAI(base_url=f"{base}/v1", api_key="sk-fake", max_retries=0) as client:
+        for model in ["gpt-4o-mini"] * 4 + ["o3-mini"] * 5:  # the rate limit is for the gpt-4o family only
+            try:
+                answer = client.chat.completions.create(model=model, messages=hi)
+                assert answer.choices[0].message.content == "Hello from a flaky server"
+            except (openai.RateLimitError, openai.InternalServerError):
+                pass
+    statuses = [r["status"] for r in recorded(base)]
+    expected = [503 if draws.random() < 0.25 else 200 for _ in range(8)]
+    assert statuses == [*expected[:3], 429, *expected[3:]]
+    assert 503 in statuses[:3] and 503 in statuses[4:] and 200 in statuses  # seed 42 shows both
+    httpx.post(f"{base}/_fakeopenai/reset").raise_for_status()
+    assert httpx.get(f"{base}/_fakeopenai/rate_limit").json()["rpm"] is None  # the doc's server has no --rpm
+
+
+def test_doc_rate_limit_and_fail_rate_curls_do_what_they_say(base: str) -> None:
+    by_path: dict[str, list[list[str]]] = {}
+    for words in curl_commands():
+        url = next(w for w in words if w.startswith("http"))
+        by_path.setdefault(url.split("8080", 1)[1], []).append(words)
+    set_limit, lift = by_path["/_fakeopenai/rate_limit"]
+    (read,) = by_path["/_fakeopenai/rate_limit?model=gpt-4o-mini"]
+    add_rate, clear_rates = by_path["/_fakeopenai/fail_rate"]
+    hi = [{"role": "user", "content": "Hi"}]
+    with openai.OpenAI(base_url=f"{base}/v1", api_key="sk-fake", max_retries=0) as client:
+        assert run_curl(set_limit, base).json()["rpm"] == 2
+        assert run_curl(read, base).json()["remaining"] == {"gpt-4o-mini": {"requests": 2, "tokens": None}}
+        for remaining in ["1", "0"]:
+            raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=hi)
+            assert raw.headers["x-ratelimit-remaining-requests"] == remaining
+        with pytest.raises(openai.RateLimitError, match=r"Limit 2, Used 2, Requested 1\. Please try again in"):
+            client.chat.completions.create(model="gpt-4o-mini", messages=hi)
+        assert client.chat.completions.create(model="o3", messages=hi).choices[0].message.content  # not gpt-4o*
+        assert run_curl(read, base).json()["remaining"] == {"gpt-4o-mini": {"requests": 0, "tokens": None}}
+        assert run_curl(lift, base).json()["rpm"] is None
+        assert client.chat.completions.create(model="gpt-4o-mini", messages=hi).choices[0].message.content
+        assert run_curl(add_rate, base).json()["added"] == 1
+        draws = random.Random(42)
+        expected = [503 if draws.random() < 0.25 else 200 for _ in range(12)]
+        for _ in range(12):
+            try:
+                client.chat.completions.create(model="gpt-4o-mini", messages=hi)
+            except openai.InternalServerError as error:
+                assert error.response.headers["retry-after-ms"] == "10"  # noqa: PT017
+        assert run_curl(clear_rates, base).json()["deleted"] == 1
+        assert client.chat.completions.create(model="gpt-4o-mini", messages=hi).choices[0].message.content
+    statuses = [r["status"] for r in recorded(base)]
+    assert statuses == [200, 200, 429, 200, 200, *expected, 200]
+    assert 503 in expected
 
 
 def node_modules() -> Path | None:
