@@ -553,8 +553,8 @@ def app(
     - ``api_key``: answer requests carrying any other key with the real API's 401 (default: any key).
     - ``max_body``: bodies over this many bytes get a 413.
     - ``keep_requests``: keep only the last N requests in ``fake.requests`` (default: all).
-    - ``control``: serve the control API under ``/_fakeopenai/`` (replies, failures, rules, requests,
-      reset); see ``docs/server.md``.
+    - ``control``: serve the control API under ``/_fakeopenai/`` (replies, failures, rules, rate
+      limits, failure rates, requests, reset); see ``docs/server.md``.
     - ``scenario``: a scenario document (a dict or list, as in a scenario file) applied at start and
       after every reset.
     """
