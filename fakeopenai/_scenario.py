@@ -146,6 +146,7 @@ def _unknown(data: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
 
 
 def _times(value: Any, param: str, default: int | None) -> int | None:
+    """A positive integer (``times``, ``rpm``, ``tpm``), or ``default`` when absent."""
     if value is None:
         return default
     count: int = _expect(value, param, "integer")
@@ -341,21 +342,14 @@ def failure_entries(data: Any) -> list[Entry]:
     return entries
 
 
-def _limit(value: Any, param: str) -> int | None:
-    if value is None:
-        return None
-    limit: int = _expect(value, param, "integer")
-    if limit < 1:
-        raise ScenarioError(f"Invalid '{param}': must be at least 1, got {limit}.", param)
-    return limit
 
 
 def build_rate_limit(data: Any, param: str = "body") -> RateLimitSpec:
     """A rate limit from ``{"rpm", "tpm", "model"}`` (the arguments of ``fake.rate_limit``)."""
     spec = _object(data, param)
     _unknown(spec, {"rpm", "tpm", "model"}, f"{param}.")
-    rpm = _limit(spec.get("rpm"), f"{param}.rpm")
-    tpm = _limit(spec.get("tpm"), f"{param}.tpm")
+    rpm = _times(spec.get("rpm"), f"{param}.rpm", None)  # a positive integer, like a count
+    tpm = _times(spec.get("tpm"), f"{param}.tpm", None)
     if rpm is None and tpm is None:
         raise ScenarioError(f"Invalid '{param}': give a limit, 'rpm', 'tpm' or both.", param)
     model = _expect(spec.get("model"), f"{param}.model", "string", "null")
