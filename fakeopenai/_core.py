@@ -14,7 +14,7 @@ from typing import Any
 from ._errors import APIError
 from ._state import JSON, State
 from ._wire import Request, Response, dumps
-from .endpoints import chat, completions, embeddings, models, moderations, responses, traces
+from .endpoints import chat, chat_store, completions, embeddings, models, moderations, responses, traces
 
 __all__ = ["ROUTES", "Route", "handle", "normalize"]
 
@@ -72,8 +72,15 @@ class _Table:
 
 ROUTES: list[Route] = [
     Route("POST", "/chat/completions", chat.create, generates=True, check=chat.validate),
+    Route("GET", "/chat/completions", chat_store.list_completions),
+    Route("GET", "/chat/completions/{completion_id}", chat_store.retrieve),
+    Route("POST", "/chat/completions/{completion_id}", chat_store.update),
+    Route("DELETE", "/chat/completions/{completion_id}", chat_store.delete),
+    Route("GET", "/chat/completions/{completion_id}/messages", chat_store.messages),
     Route("POST", "/completions", completions.create, generates=True, check=completions.validate),
     Route("POST", "/responses", responses.create, generates=True, check=responses.validate),
+    Route("POST", "/responses/input_tokens", responses.count_input_tokens),
+    Route("POST", "/responses/{response_id}/cancel", responses.cancel),
     Route("GET", "/responses/{response_id}", responses.retrieve),
     Route("DELETE", "/responses/{response_id}", responses.delete),
     Route("GET", "/responses/{response_id}/input_items", responses.input_items),

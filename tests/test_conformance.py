@@ -32,7 +32,7 @@ from typing import Any
 import openai
 import pydantic
 import pytest
-from openai.pagination import SyncPage
+from openai.pagination import SyncCursorPage, SyncPage
 from openai.types import (
     Completion,
     CreateEmbeddingResponse,
@@ -41,7 +41,7 @@ from openai.types import (
     ModelDeleted,
     ModerationCreateResponse,
 )
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionDeleted, ChatCompletionStoreMessage
 from openai.types.responses import Response, ResponseItem, ResponseItemList, ResponseStreamEvent
 
 import fakeopenai
@@ -49,6 +49,11 @@ from fakeopenai import Reply, ToolCall
 from fakeopenai._core import ROUTES
 
 from .conftest import OPENAI_MAJOR, Api
+
+try:  # openai 1.x has no responses.input_tokens: its answer is checked against the spec only there
+    from openai.types.responses import InputTokenCountResponse
+except ImportError:  # pragma: no cover - depends on the installed SDK
+    InputTokenCountResponse = None
 from .spec import (
     assert_valid,
     response_event_schemas,
@@ -72,6 +77,14 @@ SDK_EXTRAS: dict[tuple[str, str], str] = {
     ("InputTokensDetails", "cache_write_tokens"): "WIRE.md §3/§8.3: spec- and SDK 3.x-required (openai 1.x lacks it)",
     ("Response", "store"): "WIRE.md §3: the real response object echoes store",
     ("Response", "completed_at"): "WIRE.md §3: the real response object has it (openai 1.x lacks it)",
+    ("ChatCompletion", "metadata"): "spec CreateChatCompletionResponse: stored ones carry it (1.x lacks it)",
+    ("SyncCursorPage[ChatCompletion]", "object"): "WIRE.md §7: spec ChatCompletionList requires it",
+    ("SyncCursorPage[ChatCompletion]", "first_id"): "WIRE.md §7: spec ChatCompletionList requires it",
+    ("SyncCursorPage[ChatCompletion]", "last_id"): "WIRE.md §7: spec ChatCompletionList requires it",
+    ("SyncCursorPage[ChatCompletionStoreMessage]", "object"): "WIRE.md §7: spec ChatCompletionMessageList",
+    ("SyncCursorPage[ChatCompletionStoreMessage]", "first_id"): "WIRE.md §7: spec ChatCompletionMessageList",
+    ("SyncCursorPage[ChatCompletionStoreMessage]", "last_id"): "WIRE.md §7: spec ChatCompletionMessageList",
+    ("ChatCompletionStoreMessage", "name"): "the spec's messages.list example sends name (the SDK type lacks it)",
 }
 
 _NONE = type(None)
@@ -308,6 +321,19 @@ def _deleted_response(body: dict[str, Any]) -> None:
     assert body["object"] == "response" and body["deleted"] is True
 
 
+def _as_assistant_messages(body: dict[str, Any]) -> dict[str, Any]:
+    """A stored-messages page with every role checked as ``assistant``, after checking the real roles.
+
+    ``GET /chat/completions/{id}/messages`` lists the messages the request sent (the spec's own example
+    has ``"role": "user"``), but the SDK's ``ChatCompletionStoreMessage`` and the spec's
+    ``ChatCompletionResponseMessage`` both declare ``role`` as ``"assistant"`` only: a deviation of
+    the types, not of the wire. The rest of each message is checked as is.
+    """
+    roles = {message["role"] for message in body["data"]}
+    assert roles <= {"system", "developer", "user", "assistant", "tool", "function"}, roles
+    return {**body, "data": [{**message, "role": "assistant"} for message in body["data"]]}
+
+
 _SPEC_ONLY = Shape(None, None)
 #: (method, route path of fakeopenai._core.ROUTES) -> its contract.
 CONTRACTS: dict[tuple[str, str], Contract] = {
@@ -315,6 +341,18 @@ CONTRACTS: dict[tuple[str, str], Contract] = {
         Shape(ChatCompletion, "CreateChatCompletionResponse"),
         Shape(ChatCompletionChunk, "CreateChatCompletionStreamResponse"),
         done=True,
+    ),
+    ("GET", "/chat/completions"): Contract(Shape(SyncCursorPage[ChatCompletion], "ChatCompletionList")),
+    ("GET", "/chat/completions/{completion_id}"): Contract(Shape(ChatCompletion, "CreateChatCompletionResponse")),
+    ("POST", "/chat/completions/{completion_id}"): Contract(Shape(ChatCompletion, "CreateChatCompletionResponse")),
+    ("DELETE", "/chat/completions/{completion_id}"): Contract(Shape(ChatCompletionDeleted, "ChatCompletionDeleted")),
+    ("GET", "/chat/completions/{completion_id}/messages"): Contract(
+        Shape(
+            SyncCursorPage[ChatCompletionStoreMessage],
+            "ChatCompletionMessageList",
+            _as_assistant_messages,
+            _as_assistant_messages,
+        )
     ),
     ("POST", "/completions"): Contract(
         Shape(Completion, "CreateCompletionResponse"),
@@ -331,6 +369,8 @@ CONTRACTS: dict[tuple[str, str], Contract] = {
         Shape(ResponseStreamEvent, _responses_event_schema, spec_view=_spec_event),
     ),
     ("DELETE", "/responses/{response_id}"): Contract(_SPEC_ONLY),
+    ("POST", "/responses/{response_id}/cancel"): Contract(Shape(Response, "Response", spec_view=spec_response)),
+    ("POST", "/responses/input_tokens"): Contract(Shape(InputTokenCountResponse, "TokenCountsResource")),
     ("GET", "/responses/{response_id}/input_items"): Contract(Shape(ResponseItemList, "ResponseItemList")),
     ("POST", "/embeddings"): Contract(
         Shape(CreateEmbeddingResponse, "CreateEmbeddingResponse", _decoded_embeddings, _decoded_embeddings)
@@ -628,6 +668,60 @@ async def test_responses_stored(run: Conformance) -> None:
     await run("responses.delete", response_id=second.id)
     await run.fails(openai.NotFoundError, "responses.retrieve", response_id=second.id)
     assert run.counts["bodies"] == 7 and run.counts["streams"] == 3 and run.counts["error bodies"] == 1
+
+
+async def test_responses_cancel_and_input_tokens(run: Conformance) -> None:
+    """cancel (a background response; a synchronous one gets a 400) and input_tokens.count."""
+    background = await run("responses.create", model="gpt-4.1", input="Hi", background=True)
+    cancelled = await run("responses.cancel", response_id=background.id)
+    assert cancelled.id == background.id and cancelled.background is True
+    plain = await run("responses.create", model="gpt-4.1", input="Hi")
+    await run.fails(openai.BadRequestError, "responses.cancel", response_id=plain.id)
+    await run.fails(openai.NotFoundError, "responses.cancel", response_id="resp_nope")
+    assert run.counts["bodies"] == 3 and run.counts["error bodies"] == 2
+    if InputTokenCountResponse is None:
+        pytest.skip(f"openai {openai.__version__} has no responses.input_tokens")
+    count = await run(
+        "responses.input_tokens.count", model="gpt-4.1", input="Hi", instructions="Be brief.", tools=RESPONSES_TOOLS
+    )
+    assert count.input_tokens > 0
+    await run("responses.input_tokens.count", model="gpt-4.1", previous_response_id=plain.id, input=HI)
+    assert run.counts["bodies"] == 5
+
+
+async def test_chat_completions_stored(run: Conformance) -> None:
+    """store=True (streamed and not), list (filters, pages), retrieve, update, messages, delete."""
+    run.api.fake.reply(Reply(tool_calls=CALLS))
+    first = await run(
+        "chat.completions.create",
+        model="gpt-4o-mini",
+        messages=[{"role": "system", "content": "Be brief."}, *HI],
+        tools=CHAT_TOOLS,
+        store=True,
+        metadata={"topic": "weather"},
+    )
+    parts = [{"type": "text", "text": "What is "}, {"type": "text", "text": "this?"}]
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    await run(
+        "chat.completions.create",
+        model="gpt-4o",
+        messages=[{"role": "user", "content": [*parts, image], "name": "ann"}],
+        store=True,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    for options in ({}, {"order": "desc", "limit": 1}, {"model": "gpt-4o"}, {"metadata": {"topic": "weather"}}):
+        await run("chat.completions.list", **options)
+    await run("chat.completions.retrieve", completion_id=first.id)
+    await run("chat.completions.update", completion_id=first.id, metadata={"topic": "rain"})
+    await run.fails(openai.NotFoundError, "chat.completions.update", completion_id="chatcmpl-nope", metadata={})
+    # The SDK's own type refuses the real roles of stored request messages (see _as_assistant_messages).
+    run.api = run.api.with_options(_strict_response_validation=False)
+    await run("chat.completions.messages.list", completion_id=first.id)
+    await run("chat.completions.messages.list", completion_id=first.id, order="desc", limit=1)
+    await run("chat.completions.delete", completion_id=first.id)
+    await run.fails(openai.NotFoundError, "chat.completions.messages.list", completion_id=first.id)
+    assert run.counts["bodies"] == 10 and run.counts["streams"] == 1 and run.counts["error bodies"] == 2
 
 
 COMPLETIONS_CASES: dict[str, tuple[Reply, dict[str, Any]]] = {

@@ -635,3 +635,62 @@ def test_emitted_bodies_match_sdk_types_and_spec(fake: fakeopenai.FakeOpenAI) ->
     for item in page["data"]:
         TypeAdapter(ResponseItem).validate_python(item, strict=True)
     assert_valid(page, "ResponseItemList")
+
+
+# -- cancel and input_tokens.count ---------------------------------------------------------------
+
+
+async def test_cancel_a_background_response(api: Api) -> None:
+    api.fake.reply("Done.")
+    created = await api("responses.create", model="gpt-4.1", input="Hi", background=True)
+    cancelled = await api("responses.cancel", response_id=created.id)
+    assert api.fake.requests.last.endpoint == f"/responses/{created.id}/cancel"
+    # The fake finishes background responses at once: cancelling returns the finished response.
+    assert (cancelled.id, cancelled.background, cancelled.status) == (created.id, True, "completed")
+    assert cancelled.output_text == "Done."
+
+
+async def test_cancel_a_synchronous_response_is_a_400(api: Api) -> None:
+    created = await api("responses.create", model="gpt-4.1", input="Hi")
+    with pytest.raises(openai.BadRequestError) as caught:
+        await api("responses.cancel", response_id=created.id)
+    assert caught.value.body == {  # type: ignore[comparison-overlap]
+        "message": "Cannot cancel a synchronous response.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+    with pytest.raises(openai.NotFoundError, match="Response with id 'resp_nope' not found"):
+        await api("responses.cancel", response_id="resp_nope")
+
+
+def _needs_input_tokens(api: Api) -> None:
+    if not hasattr(api.client.responses, "input_tokens"):
+        pytest.skip(f"openai {openai.__version__} has no responses.input_tokens")
+
+
+async def test_input_tokens_count_matches_what_create_charges(api: Api) -> None:
+    _needs_input_tokens(api)
+    request: dict[str, Any] = {
+        "model": "gpt-4.1",
+        "input": [{"role": "user", "content": "What is the weather in Paris today?"}],
+        "instructions": "Be brief.",
+        "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}],
+    }
+    count = await api("responses.input_tokens.count", **request)
+    assert count.object == "response.input_tokens"
+    assert api.fake.requests.last.endpoint == "/responses/input_tokens"
+    created = await api("responses.create", **request)
+    assert count.input_tokens == created.usage.input_tokens
+    shorter = await api("responses.input_tokens.count", model="gpt-4.1", input="Hi")
+    assert 0 < shorter.input_tokens < count.input_tokens
+    chained = await api("responses.input_tokens.count", model="gpt-4.1", input="Hi", previous_response_id=created.id)
+    assert chained.input_tokens > shorter.input_tokens  # the earlier turn is part of the input
+
+
+async def test_input_tokens_count_rejects_what_create_rejects(api: Api) -> None:
+    _needs_input_tokens(api)
+    with pytest.raises(openai.BadRequestError, match="Previous response with id 'resp_nope' not found"):
+        await api("responses.input_tokens.count", model="gpt-4.1", input="Hi", previous_response_id="resp_nope")
+    with pytest.raises(openai.BadRequestError, match="input"):
+        await api("responses.input_tokens.count", model="gpt-4.1", input=42)

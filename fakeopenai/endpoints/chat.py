@@ -24,6 +24,7 @@ from ._common import OBFUSCATION as _OBFUSCATION
 from ._common import enc as _enc
 from ._common import json_object, json_response, pieces_for, stream_response
 from ._common import token_logprob as _token_logprob
+from .chat_store import keep
 
 __all__ = ["create"]
 
@@ -167,6 +168,8 @@ def create(state: State, request: Request) -> Response:
     )
     duration = reply.ttft + reply.token_delay * max(0, max(tokens) - 1)
     top = body.get("top_logprobs") or 0 if body.get("logprobs") else None
+    if body.get("store") is True:  # kept as the full chat.completion, streamed or not
+        keep(state, body, _completion(choices, identity, usage, top))
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
         events = _stream(choices, identity, usage, reply, options, top)

@@ -1,4 +1,5 @@
-"""``/responses``: the Responses API — create (streamed or not), retrieve, delete, input items.
+"""``/responses``: the Responses API — create (streamed or not), retrieve, delete, input items, cancel,
+input token counts.
 
 The same :class:`~fakeopenai.Reply` that answers a chat completion answers here, rendered as
 ``output`` items: a ``reasoning`` item (when the reply has reasoning), a ``message`` with one
@@ -32,7 +33,7 @@ from .._validation import check_enum, check_range, check_type, require
 from .._wire import Event, Request, Response, dumps, sse
 from ._common import OBFUSCATION, enc, json_object, json_response, pieces_for, stream_response, token_logprob
 
-__all__ = ["StoredResponse", "create", "delete", "input_items", "retrieve"]
+__all__ = ["StoredResponse", "cancel", "count_input_tokens", "create", "delete", "input_items", "retrieve"]
 
 _ROLES = ("user", "assistant", "system", "developer")
 _ROLE_SET = frozenset(_ROLES)
@@ -447,30 +448,15 @@ def create(state: State, request: Request) -> Response:
     body = json_object(request)
     if state.validate:
         validate(body)
-    previous: StoredResponse | None = None
-    previous_id = body.get("previous_response_id")
-    if previous_id:
-        previous = state.store.get(previous_id)
-        if not isinstance(previous, StoredResponse):
-            raise bad_request(
-                f"Previous response with id '{previous_id}' not found.",
-                param="previous_response_id",
-                code="previous_response_not_found",
-            )
+    previous = _previous(state, body)
     reply = state.reply_for(request)
     model = reply.model or str(body.get("model") or "")
     include = body.get("include") or []
     outs, reasoning_tokens, reason = _output(state, body, reply, include)
 
     value = body.get("input")
-    turn = [{"role": "user", "content": value}] if isinstance(value, str) else list(value or ())
     turn_tokens = count_value(value, model)
-    instructions = body.get("instructions")
-    prompt = count_messages(
-        [{"role": "developer", "content": instructions}, *turn] if instructions else turn, model
-    ) + tools_tokens(body.get("tools"), model)
-    if previous is not None:
-        prompt += previous.context_tokens
+    prompt = _prompt_tokens(body, model, previous)
     steps = sum(len(out.pieces) for out in outs)
     completion = reasoning_tokens + sum(
         len(out.pieces) + (out.item["type"] == "function_call") for out in outs if out.item["type"] != "reasoning"
@@ -492,6 +478,34 @@ def create(state: State, request: Request) -> Response:
         events = _stream(final, outs, reply.ttft, reply.token_delay, options.get("include_obfuscation") is not False)
         return stream_response(state, reply, events, _error_event)
     return json_response(state, reply, final, duration)
+
+
+def _previous(state: State, body: dict[str, Any]) -> StoredResponse | None:
+    """The stored response ``previous_response_id`` names, or the real API's 400 when it is unknown."""
+    previous_id = body.get("previous_response_id")
+    if not previous_id:
+        return None
+    previous = state.store.get(previous_id)
+    if not isinstance(previous, StoredResponse):
+        raise bad_request(
+            f"Previous response with id '{previous_id}' not found.",
+            param="previous_response_id",
+            code="previous_response_not_found",
+        )
+    return previous
+
+
+def _prompt_tokens(body: dict[str, Any], model: str, previous: StoredResponse | None) -> int:
+    """Input tokens of a request: instructions, this turn's input, tools, and the earlier turns."""
+    value = body.get("input")
+    turn = [{"role": "user", "content": value}] if isinstance(value, str) else list(value or ())
+    instructions = body.get("instructions")
+    prompt = count_messages(
+        [{"role": "developer", "content": instructions}, *turn] if instructions else turn, model
+    ) + tools_tokens(body.get("tools"), model)
+    if previous is not None:
+        prompt += previous.context_tokens
+    return prompt
 
 
 def _error_event(message: str, position: int) -> bytes:
@@ -627,6 +641,35 @@ def delete(state: State, request: Request) -> Response:
     return Response(
         200, state.headers(JSON), dumps({"id": response_id, "object": "response", "deleted": True})
     )
+
+
+def cancel(state: State, request: Request) -> Response:
+    """``POST /responses/{id}/cancel``: only a background response can be cancelled.
+
+    The fake finishes a background response at once, so there is never one still running: the
+    response is returned as it is (the real API also answers an already finished background response
+    with the response unchanged, as far as we know; not captured). A response created without
+    ``background`` gets a 400; its wording, "Cannot cancel a synchronous response.", is from memory
+    of the real API, not captured.
+    """
+    stored = _stored(state, request.params["response_id"])
+    if not stored.body.get("background"):
+        raise bad_request("Cannot cancel a synchronous response.")
+    return Response(200, state.headers(JSON), dumps(stored.body))
+
+
+def count_input_tokens(state: State, request: Request) -> Response:
+    """``POST /responses/input_tokens``: what the same ``POST /responses`` body would cost as input."""
+    body = json_object(request)
+    check_type(body.get("model"), "model", "string")
+    check_type(body.get("input"), "input", "string", "array")
+    check_type(body.get("instructions"), "instructions", "string")
+    check_type(body.get("tools"), "tools", "array")
+    if isinstance(body.get("input"), list):
+        for i, item in enumerate(body["input"]):
+            _check_item(item, i)
+    tokens = _prompt_tokens(body, str(body.get("model") or ""), _previous(state, body))
+    return Response(200, state.headers(JSON), dumps({"object": "response.input_tokens", "input_tokens": tokens}))
 
 
 def input_items(state: State, request: Request) -> Response:
