@@ -6,12 +6,12 @@ instead.").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._errors import bad_request
 
-__all__ = ["check_type", "describe", "require"]
+__all__ = ["FieldCheck", "check_options", "check_type", "describe", "ranged", "require", "typed"]
 
 _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "string": (str, "a string"),
@@ -102,3 +102,36 @@ def check_enum(value: Any, param: str, allowed: tuple[str, ...]) -> None:
     raise bad_request(
         f"Invalid value: '{value}'. Supported values are: {listed}.", param=param, code="invalid_value"
     )
+
+
+#: A check of one optional field of a body, given the field's value.
+FieldCheck = Callable[[Any], None]
+
+
+def typed(key: str, *kinds: str) -> FieldCheck:
+    """A field check: ``key`` holds one of ``kinds`` (or null)."""
+    return lambda value: check_type(value, key, *kinds)
+
+
+def ranged(key: str, low: float | None, high: float | None, kind: str = "number") -> FieldCheck:
+    """A field check: ``key`` is a ``kind`` between ``low`` and ``high``; range errors name the schema's type."""
+
+    def check(value: Any) -> None:
+        check_type(value, key, kind)
+        check_range(value, key, low, high, kind)
+
+    return check
+
+
+def check_options(body: Mapping[str, Any], checks: Mapping[str, FieldCheck]) -> None:
+    """Run the checks of the optional fields ``body`` has, then the generation endpoints' one rule
+    across fields: ``stream_options`` only with ``stream: true``."""
+    for key in body:
+        check = checks.get(key)
+        if check is not None:
+            check(body[key])
+    if body.get("stream_options") is not None and body.get("stream") is not True:
+        raise bad_request(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            param="stream_options",
+        )

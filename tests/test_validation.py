@@ -103,3 +103,22 @@ async def test_embeddings_and_moderations_are_checked(api: Api) -> None:
     assert (error.param, error.code) == ("dims", "unknown_parameter")
     error = await rejected(api, "moderations.create", input="x", extra_body={"threshold": 0.5})
     assert (error.param, error.code) == ("threshold", "unknown_parameter")
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("chat.completions.create", {"model": "gpt-4o-mini", "messages": USER}),
+        ("completions.create", {"model": "gpt-3.5-turbo-instruct", "prompt": "Hi"}),
+        ("responses.create", {"model": "gpt-4o-mini", "input": "Hi"}),
+    ],
+    ids=["chat", "completions", "responses"],
+)
+async def test_range_errors_name_the_schema_type(api: Api, path: str, kwargs: dict[str, Any]) -> None:
+    """The real API: "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 200
+    instead." An integer sent for a decimal field is still named a decimal, on every endpoint."""
+    error = await rejected(api, path, temperature=200, **kwargs)
+    assert (error.param, error.code) == ("temperature", "decimal_above_max_value")
+    assert error.body["message"] == (  # type: ignore[index]
+        "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 200 instead."
+    )

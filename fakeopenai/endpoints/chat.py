@@ -8,7 +8,6 @@ then ``data: [DONE]``. Every chunk carries ``obfuscation`` unless the client tur
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,7 @@ from .._schema import tool_arguments
 from .._state import State
 from .._tokens import split_tokens
 from .._usage import Usage, count_messages, tools_tokens, usage_for
-from .._validation import check_enum, check_range, check_type, require
+from .._validation import FieldCheck, check_enum, check_options, check_type, ranged, require, typed
 from .._wire import Event, Request, Response
 from ._common import OBFUSCATION as _OBFUSCATION
 from ._common import enc as _enc
@@ -32,31 +31,20 @@ _ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 _DONE = b"data: [DONE]\n\n"
 
 
-def _number(key: str, low: float | None, high: float | None, kind: str = "number") -> Callable[[Any], None]:
-    def check(value: Any) -> None:
-        check_type(value, key, kind)
-        check_range(value, key, low, high, kind)
-
-    return check
-
-
-def _typed(key: str, *kinds: str) -> Callable[[Any], None]:
-    return lambda value: check_type(value, key, *kinds)
-
 
 # Checks of optional fields, by key: only the keys a body has cost anything.
-_CHECKS: dict[str, Callable[[Any], None]] = {
-    "stream": _typed("stream", "boolean"),
-    "n": _number("n", 1, 128, "integer"),
-    "temperature": _number("temperature", 0, 2),
-    "top_p": _number("top_p", 0, 1),
-    "max_tokens": _typed("max_tokens", "integer"),
-    "max_completion_tokens": _number("max_completion_tokens", 1, None, "integer"),
-    "top_logprobs": _number("top_logprobs", 0, 20, "integer"),
-    "seed": _typed("seed", "integer"),
-    "tools": _typed("tools", "array"),
-    "stream_options": _typed("stream_options", "object"),
-    "response_format": _typed("response_format", "object"),
+_CHECKS: dict[str, FieldCheck] = {
+    "stream": typed("stream", "boolean"),
+    "n": ranged("n", 1, 128, "integer"),
+    "temperature": ranged("temperature", 0, 2),
+    "top_p": ranged("top_p", 0, 1),
+    "max_tokens": typed("max_tokens", "integer"),
+    "max_completion_tokens": ranged("max_completion_tokens", 1, None, "integer"),
+    "top_logprobs": ranged("top_logprobs", 0, 20, "integer"),
+    "seed": typed("seed", "integer"),
+    "tools": typed("tools", "array"),
+    "stream_options": typed("stream_options", "object"),
+    "response_format": typed("response_format", "object"),
 }
 _ROLE_SET = frozenset(_ROLES)
 _CONTENT_TYPES = (str, list, type(None))
@@ -84,15 +72,7 @@ def validate(body: dict[str, Any]) -> None:
         role = require_in(message, "role", f"messages[{i}]")
         check_enum(role, f"messages[{i}].role", _ROLES)
         check_type(message.get("content"), f"messages[{i}].content", "string", "array")
-    for key in body:
-        check = _CHECKS.get(key)
-        if check is not None:
-            check(body[key])
-    if body.get("stream_options") is not None and body.get("stream") is not True:
-        raise bad_request(
-            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-            param="stream_options",
-        )
+    check_options(body, _CHECKS)
 
 
 def require_in(message: dict[str, Any], key: str, prefix: str) -> Any:

@@ -11,7 +11,6 @@ choice with ``text: ""`` and the finish reason, the usage chunk (``choices: []``
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from json.encoder import encode_basestring as quote
 from typing import Any
@@ -20,7 +19,7 @@ from .._errors import bad_request
 from .._reply import Reply
 from .._state import State
 from .._usage import Usage, count_value, usage_for
-from .._validation import check_range, check_type, require
+from .._validation import FieldCheck, check_options, check_type, ranged, require, typed
 from .._wire import Event, Request, Response
 from ._common import enc, json_object, json_response, pieces_for, stream_response, token_logprob
 
@@ -31,36 +30,25 @@ _DEFAULT_MAX_TOKENS = 16
 _FINISH_REASONS = frozenset(("stop", "length", "content_filter"))
 
 
-def _number(key: str, low: float | None, high: float | None, kind: str = "number") -> Callable[[Any], None]:
-    def check(value: Any) -> None:
-        check_type(value, key, kind)
-        check_range(value, key, low, high)
-
-    return check
-
-
-def _typed(key: str, *kinds: str) -> Callable[[Any], None]:
-    return lambda value: check_type(value, key, *kinds)
-
 
 # Checks of optional fields, by key: only the keys a body has cost anything.
-_CHECKS: dict[str, Callable[[Any], None]] = {
-    "stream": _typed("stream", "boolean"),
-    "echo": _typed("echo", "boolean"),
-    "n": _number("n", 1, 128, "integer"),
-    "best_of": _number("best_of", 0, 20, "integer"),
-    "max_tokens": _number("max_tokens", 0, None, "integer"),
-    "logprobs": _number("logprobs", 0, 5, "integer"),
-    "temperature": _number("temperature", 0, 2),
-    "top_p": _number("top_p", 0, 1),
-    "presence_penalty": _number("presence_penalty", -2, 2),
-    "frequency_penalty": _number("frequency_penalty", -2, 2),
-    "seed": _typed("seed", "integer"),
-    "suffix": _typed("suffix", "string"),
-    "stop": _typed("stop", "string", "array"),
-    "logit_bias": _typed("logit_bias", "object"),
-    "user": _typed("user", "string"),
-    "stream_options": _typed("stream_options", "object"),
+_CHECKS: dict[str, FieldCheck] = {
+    "stream": typed("stream", "boolean"),
+    "echo": typed("echo", "boolean"),
+    "n": ranged("n", 1, 128, "integer"),
+    "best_of": ranged("best_of", 0, 20, "integer"),
+    "max_tokens": ranged("max_tokens", 0, None, "integer"),
+    "logprobs": ranged("logprobs", 0, 5, "integer"),
+    "temperature": ranged("temperature", 0, 2),
+    "top_p": ranged("top_p", 0, 1),
+    "presence_penalty": ranged("presence_penalty", -2, 2),
+    "frequency_penalty": ranged("frequency_penalty", -2, 2),
+    "seed": typed("seed", "integer"),
+    "suffix": typed("suffix", "string"),
+    "stop": typed("stop", "string", "array"),
+    "logit_bias": typed("logit_bias", "object"),
+    "user": typed("user", "string"),
+    "stream_options": typed("stream_options", "object"),
 }
 
 
@@ -70,15 +58,7 @@ def validate(body: dict[str, Any]) -> None:
     if "prompt" not in body:
         raise bad_request("Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
     check_type(body["prompt"], "prompt", "string", "array")
-    for key in body:
-        check = _CHECKS.get(key)
-        if check is not None:
-            check(body[key])
-    if body.get("stream_options") is not None and body.get("stream") is not True:
-        raise bad_request(
-            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-            param="stream_options",
-        )
+    check_options(body, _CHECKS)
 
 
 def _prompts(prompt: Any) -> list[tuple[str, int | None]]:

@@ -17,7 +17,6 @@ Responses are stored (unless ``store`` is false) so that ``retrieve``, ``delete`
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from json.encoder import encode_basestring as quote
@@ -29,9 +28,19 @@ from .._schema import tool_arguments
 from .._state import JSON, SSE, State
 from .._tokens import split_tokens
 from .._usage import count_messages, count_value, tools_tokens, usage_for
-from .._validation import check_enum, check_range, check_type, require
+from .._validation import FieldCheck, check_enum, check_options, check_type, ranged, require, typed
 from .._wire import Event, Request, Response, dumps, sse
-from ._common import OBFUSCATION, enc, json_object, json_response, pieces_for, stream_response, token_logprob
+from ._common import (
+    OBFUSCATION,
+    enc,
+    json_object,
+    json_response,
+    page,
+    pieces_for,
+    query_int,
+    stream_response,
+    token_logprob,
+)
 
 __all__ = ["StoredResponse", "cancel", "count_input_tokens", "create", "delete", "input_items", "retrieve"]
 
@@ -49,19 +58,8 @@ _PENDING: dict[str, Any] = {
 }
 
 
-def _number(key: str, low: float | None, high: float | None, kind: str = "number") -> Callable[[Any], None]:
-    def check(value: Any) -> None:
-        check_type(value, key, kind)
-        check_range(value, key, low, high)
 
-    return check
-
-
-def _typed(key: str, *kinds: str) -> Callable[[Any], None]:
-    return lambda value: check_type(value, key, *kinds)
-
-
-def _one_of(key: str, allowed: tuple[str, ...]) -> Callable[[Any], None]:
+def _one_of(key: str, allowed: tuple[str, ...]) -> FieldCheck:
     def check(value: Any) -> None:
         check_type(value, key, "string")
         check_enum(value, key, allowed)
@@ -70,31 +68,31 @@ def _one_of(key: str, allowed: tuple[str, ...]) -> Callable[[Any], None]:
 
 
 # Checks of optional fields, by key: only the keys a body has cost anything.
-_CHECKS: dict[str, Callable[[Any], None]] = {
-    "stream": _typed("stream", "boolean"),
-    "store": _typed("store", "boolean"),
-    "background": _typed("background", "boolean"),
-    "parallel_tool_calls": _typed("parallel_tool_calls", "boolean"),
-    "temperature": _number("temperature", 0, 2),
-    "top_p": _number("top_p", 0, 1),
+_CHECKS: dict[str, FieldCheck] = {
+    "stream": typed("stream", "boolean"),
+    "store": typed("store", "boolean"),
+    "background": typed("background", "boolean"),
+    "parallel_tool_calls": typed("parallel_tool_calls", "boolean"),
+    "temperature": ranged("temperature", 0, 2),
+    "top_p": ranged("top_p", 0, 1),
     # The real API refuses fewer than 16 output tokens.
-    "max_output_tokens": _number("max_output_tokens", 16, None, "integer"),
-    "max_tool_calls": _number("max_tool_calls", 1, None, "integer"),
-    "top_logprobs": _number("top_logprobs", 0, 20, "integer"),
-    "instructions": _typed("instructions", "string", "array"),
-    "tools": _typed("tools", "array"),
-    "tool_choice": _typed("tool_choice", "string", "object"),
-    "metadata": _typed("metadata", "object"),
-    "previous_response_id": _typed("previous_response_id", "string"),
-    "text": _typed("text", "object"),
-    "reasoning": _typed("reasoning", "object"),
-    "include": _typed("include", "array"),
-    "stream_options": _typed("stream_options", "object"),
+    "max_output_tokens": ranged("max_output_tokens", 16, None, "integer"),
+    "max_tool_calls": ranged("max_tool_calls", 1, None, "integer"),
+    "top_logprobs": ranged("top_logprobs", 0, 20, "integer"),
+    "instructions": typed("instructions", "string", "array"),
+    "tools": typed("tools", "array"),
+    "tool_choice": typed("tool_choice", "string", "object"),
+    "metadata": typed("metadata", "object"),
+    "previous_response_id": typed("previous_response_id", "string"),
+    "text": typed("text", "object"),
+    "reasoning": typed("reasoning", "object"),
+    "include": typed("include", "array"),
+    "stream_options": typed("stream_options", "object"),
     "truncation": _one_of("truncation", ("auto", "disabled")),
     "service_tier": _one_of("service_tier", _SERVICE_TIERS),
-    "user": _typed("user", "string"),
-    "prompt_cache_key": _typed("prompt_cache_key", "string"),
-    "safety_identifier": _typed("safety_identifier", "string"),
+    "user": typed("user", "string"),
+    "prompt_cache_key": typed("prompt_cache_key", "string"),
+    "safety_identifier": typed("safety_identifier", "string"),
 }
 
 
@@ -106,15 +104,7 @@ def validate(body: dict[str, Any]) -> None:
     if type(value) is list:
         for i, item in enumerate(value):
             _check_item(item, i)
-    for key in body:
-        check = _CHECKS.get(key)
-        if check is not None:
-            check(body[key])
-    if body.get("stream_options") is not None and body.get("stream") is not True:
-        raise bad_request(
-            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-            param="stream_options",
-        )
+    check_options(body, _CHECKS)
 
 
 def _check_item(item: Any, i: int) -> None:
@@ -627,7 +617,7 @@ def retrieve(state: State, request: Request) -> Response:
         return Response(200, state.headers(JSON), dumps(stored.body))
     obfuscate = request.query.get("include_obfuscation") != "false"
     events = _stream(stored.body, _outs_of(stored.body["output"]), 0.0, 0.0, obfuscate)
-    after = _int_query(request, "starting_after")
+    after = query_int(request, "starting_after")
     if after is not None:
         events = events[max(after + 1, 0) :]
     return Response(200, state.headers(SSE), events=events)
@@ -675,38 +665,5 @@ def count_input_tokens(state: State, request: Request) -> Response:
 def input_items(state: State, request: Request) -> Response:
     """The items the response's model saw, as a cursor page (``after``, ``limit``, ``order``)."""
     stored = _stored(state, request.params["response_id"])
-    limit = _int_query(request, "limit")
-    limit = 20 if limit is None else limit
-    check_range(limit, "limit", 1, 100)
-    order = request.query.get("order") or "desc"
-    check_enum(order, "order", ("asc", "desc"))
-    items = stored.items(state)
-    if order == "desc":
-        items = items[::-1]
-    after = request.query.get("after")
-    if after:
-        position = next((i for i, item in enumerate(items) if item.get("id") == after), None)
-        items = items[position + 1 :] if position is not None else []
-    page = items[:limit]
-    payload = {
-        "object": "list",
-        "data": page,
-        "first_id": page[0]["id"] if page else None,
-        "last_id": page[-1]["id"] if page else None,
-        "has_more": len(items) > limit,
-    }
-    return Response(200, state.headers(JSON), dumps(payload))
+    return Response(200, state.headers(JSON), dumps(page(stored.items(state), request)))
 
-
-def _int_query(request: Request, key: str) -> int | None:
-    value = request.query.get(key)
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise bad_request(
-            f"Invalid type for '{key}': expected an integer, but got a string instead.",
-            param=key,
-            code="invalid_type",
-        ) from None
