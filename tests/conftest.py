@@ -35,6 +35,16 @@ def mid_stream_errors(kind: str) -> tuple[type[Exception], ...]:
     return (openai.APITimeoutError,) if OPENAI_MAJOR >= 3 else (httpx.ReadTimeout,)
 
 
+async def read_into(stream: Any, received: list[str]) -> None:
+    """Read a sync or async chat stream, keeping each delta's content until it raises."""
+    if hasattr(stream, "__aiter__"):
+        async for chunk in stream:
+            received.append(chunk.choices[0].delta.content or "")
+    else:
+        for chunk in stream:
+            received.append(chunk.choices[0].delta.content or "")
+
+
 class Api:
     """The real SDK, sync or async, over one HTTP stack, answering from ``fake``."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import openai
 import pytest
@@ -13,19 +12,9 @@ import pytest
 import fakeopenai
 from fakeopenai import Reply, Request, RequestLog, Response
 
-from .conftest import OPENAI_MAJOR, Api, mid_stream_errors
+from .conftest import OPENAI_MAJOR, Api, mid_stream_errors, read_into
 
 HI = [{"role": "user", "content": "Hi"}]
-
-
-async def read_into(stream: Any, received: list[str]) -> None:
-    """Read a sync or async chat stream, keeping each delta's content until it raises."""
-    if hasattr(stream, "__aiter__"):
-        async for chunk in stream:
-            received.append(chunk.choices[0].delta.content or "")
-    else:
-        for chunk in stream:
-            received.append(chunk.choices[0].delta.content or "")
 
 
 async def test_error_event_after_n_chunks(api: Api) -> None:

@@ -33,7 +33,7 @@ from fakeopenai._scenario import ScenarioError, load_file
 from fakeopenai.server import FakeOpenAIApp, app
 from fakeopenai.server._asgi import DroppedFilter
 
-from .conftest import mid_stream_errors
+from .conftest import mid_stream_errors, read_into
 
 uvicorn = pytest.importorskip("uvicorn")
 
@@ -658,16 +658,6 @@ def test_every_fail_field_over_the_control_api(server: Served) -> None:
     ]
 
 
-async def drain(stream: Any, received: list[str]) -> None:
-    """Read a sync or async chat stream into ``received`` (the content of each chunk) until it ends or fails."""
-    if hasattr(stream, "__aiter__"):
-        async for chunk in stream:
-            received.append(chunk.choices[0].delta.content or "")
-    else:
-        for chunk in stream:
-            received.append(chunk.choices[0].delta.content or "")
-
-
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 async def test_error_event_after_n_chunks_over_the_server(server: Served, is_async: bool) -> None:
     control(
@@ -684,7 +674,7 @@ async def test_error_event_after_n_chunks_over_the_server(server: Served, is_asy
     try:
         stream = await call(client, client.chat.completions.create, stream=True, **CHAT)
         with pytest.raises(openai.APIError, match="The model overloaded") as raised:
-            await drain(stream, received)
+            await read_into(stream, received)
         assert not isinstance(raised.value, openai.APIStatusError)  # it came inside a 200 stream
         with pytest.raises(openai.InternalServerError, match="invalid content"):  # not streamed: a 500
             await call(client, client.chat.completions.create, **CHAT)
@@ -701,7 +691,7 @@ async def test_drop_after_closes_the_connection_mid_stream(server: Served, is_as
     try:
         stream = await call(client, client.chat.completions.create, stream=True, **CHAT)
         with pytest.raises(mid_stream_errors("drop")):
-            await drain(stream, received)
+            await read_into(stream, received)
     finally:
         await close(client)
     assert received == ["", "one", " two"]  # three events, then the connection broke
