@@ -77,6 +77,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--token-delay", type=_seconds, default=0.0, help="default seconds between tokens")
     parser.add_argument("--seed", help="make ids repeatable")
     parser.add_argument(
+        "--any-id", action="store_true", help="every id of a known kind exists (FakeOpenAI(any_id=True))"
+    )
+    parser.add_argument(
         "--rpm", type=_positive, metavar="N", help="requests per minute for each model (per worker process)"
     )
     parser.add_argument(
@@ -109,6 +112,7 @@ def build_app(options: dict[str, Any]) -> FakeOpenAIApp:
         token_delay=options.get("token_delay", 0.0),
         rpm=options.get("rpm"),
         tpm=options.get("tpm"),
+        any_id=options.get("any_id", False),
     )
     entries = []
     if options.get("scenario"):
