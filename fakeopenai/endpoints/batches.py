@@ -72,6 +72,8 @@ class StoredBatch:
     #: (succeeded, output line) per answered line, in input order; ``None`` until answered.
     answers: list[tuple[bool, dict[str, Any]]] | None = None
     written: bool = False
+    #: Made up in ``any_id`` mode: its history is unknown, so a cancel is always answered (as it is).
+    made_up: bool = False
     usage: dict[str, int] = field(default_factory=lambda: {"input": 0, "output": 0, "reasoning": 0, "cached": 0})
 
 
@@ -120,7 +122,9 @@ def _new(state: State, body: dict[str, Any], lines: list[dict[str, Any]], errors
 def _made_up(state: State, batch_id: str) -> StoredBatch:
     """A batch that exists in ``any_id`` mode: an empty chat completions batch, validating."""
     body = _batch_body(state, batch_id, "/v1/chat/completions", "file-" + state.ids.token(22))
-    return _new(state, body, [], [])
+    batch = _new(state, body, [], [])
+    batch.made_up = True
+    return batch
 
 
 # -- the input file, checked as the real API checks it --------------------------------------------
@@ -417,7 +421,7 @@ def cancel(state: State, request: Request) -> Response:
     batch = _find(state, request.params["batch_id"])
     _advance(state, batch, request, read=False)
     progress = batch.progress
-    if progress.stopped == "cancelling":
+    if progress.stopped == "cancelling" or (batch.made_up and progress.finished):
         return ok(state, batch.body)
     if progress.finished:
         raise bad_request(f"Cannot cancel a batch with status '{progress.status}'.", param="batch_id")

@@ -38,6 +38,8 @@ class StoredUpload:
     body: dict[str, Any]
     declared: int | None
     parts: list[str] = field(default_factory=list)
+    #: Made up in ``any_id`` mode: its history is unknown, so it takes any step (parts, complete, cancel).
+    made_up: bool = False
 
 
 @dataclass(eq=False)
@@ -67,7 +69,7 @@ def _made_up(state: State, upload_id: str) -> StoredUpload:
         "status": "pending",
         "file": None,
     }
-    return StoredUpload(body, None)
+    return StoredUpload(body, None, made_up=True)
 
 
 def _find(state: State, request: Request) -> StoredUpload:
@@ -81,7 +83,7 @@ def _find(state: State, request: Request) -> StoredUpload:
 
 def _pending(upload: StoredUpload, action: str) -> None:
     status = upload.body["status"]
-    if status != "pending":
+    if status != "pending" and not upload.made_up:
         raise bad_request(f"Cannot {action} an Upload with status '{status}'.", param="upload_id")
 
 
