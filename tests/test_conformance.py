@@ -888,6 +888,15 @@ async def test_batches(run: Conformance) -> None:
     for _ in range(3):
         batch = await run("batches.retrieve", batch_id=batch.id)
     assert batch.status == "completed" and batch.output_file_id and batch.error_file_id
+    for file_id, status in ((batch.output_file_id, 200), (batch.error_file_id, 400)):
+        content = await run.api("files.content", file_id=file_id)
+        for raw in content.content.decode().splitlines():  # each body as the direct endpoint's contract says
+            answer = json.loads(raw)
+            assert list(answer) == ["id", "custom_id", "response", "error"] and answer["error"] is None
+            assert answer["response"]["status_code"] == status
+            shape = CONTRACTS["POST", "/chat/completions"].body if status == 200 else ERROR
+            shape.check(answer["response"]["body"], f"batch line {answer['custom_id']}")
+    run.check_new()
     await run("batches.list")
     chat = "/v1/chat/completions"
     cancelled = await run("batches.create", input_file_id=stored.id, endpoint=chat, completion_window="24h")
