@@ -300,3 +300,18 @@ async def test_seeded_input_and_any_id(api: Api) -> None:
         await api("batches.retrieve", batch_id="batch_id")
     with pytest.raises(openai.BadRequestError, match="Cannot cancel"):  # a real one still refuses
         await api("batches.cancel", batch_id="batch_x")
+
+
+async def test_on_a_clock_a_batch_that_finished_in_time_does_not_expire(api: Api) -> None:
+    clock = ManualClock()
+    api = Api(FakeOpenAI(seed=1, clock=clock), api.is_async, api.flavour)
+    api.fake.lifecycle("batch", in_progress=3600)
+    quick = await start(api, [line("a")])
+    api.fake.lifecycle("batch", in_progress=2 * DAY)
+    slow = await start(api, [line("b")])
+    clock.advance(3 * DAY)  # nobody looked for three days
+    done = await api("batches.retrieve", batch_id=quick.id)
+    assert done.status == "completed" and done.completed_at == done.created_at + 3600
+    expired = await api("batches.retrieve", batch_id=slow.id)
+    assert expired.status == "expired" and expired.expired_at == expired.created_at + DAY
+    assert expired.output_file_id is None and expired.error_file_id is not None

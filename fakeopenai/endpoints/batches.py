@@ -294,8 +294,8 @@ def _write(state: State, batch: StoredBatch, unanswered_error: dict[str, Any] | 
 def _advance(state: State, batch: StoredBatch, trigger: Request, read: bool) -> None:
     """Move ``batch`` on as a read does (``read=False``: only what the clock says), then sync its body.
 
-    Lines answered now are recorded before ``trigger`` (the request that moved the batch on), so
-    ``fake.requests.last`` stays the client's own call.
+    A batch still running when its 24-hour window ends on the clock expires (on a clock-driven
+    lifecycle, after the statuses it reached in time).
     """
     progress = batch.progress
     if read or batch.timed:
@@ -304,24 +304,38 @@ def _advance(state: State, batch: StoredBatch, trigger: Request, read: bool) -> 
             if state.clock() >= progress.entered["cancelling"] + delay:
                 progress.stop("cancelled")
                 _write(state, batch)
-        elif not progress.finished and state.clock() >= batch.created + _WINDOW:
-            progress.stop("expired")
-            _write(state, batch, _EXPIRED)
         elif not progress.finished:
-            validating = progress.status == "validating"
-            progress.read()
-            if validating and progress.status != "validating" and batch.errors:
-                _fail(progress)
-    finalizing = progress.statuses.index("finalizing")
-    if progress.stopped in (None, "cancelling", "cancelled") and progress.index >= finalizing and batch.answers is None:
-        batch.answers = [_answer(state, batch, line) for line in batch.lines]
-        log = state.requests
-        if batch.lines and trigger in log:
-            log.remove(trigger)
-            log.append(trigger)
+            deadline = batch.created + _WINDOW
+            late = state.clock() >= deadline
+            if batch.timed or not late:
+                validating = progress.status == "validating"
+                progress.read()
+                if validating and progress.status != "validating" and batch.errors:
+                    _fail(progress)
+                _answer_all(state, batch, trigger)
+            if late and not progress.finished:
+                progress.stop("expired")
+                progress.entered["expired"] = deadline
+                _write(state, batch, _EXPIRED)
     if progress.status == "completed":
         _write(state, batch)
     _sync(state, batch)
+
+
+def _answer_all(state: State, batch: StoredBatch, trigger: Request) -> None:
+    """Answer every line once, on entering ``finalizing``.
+
+    The lines are recorded before ``trigger`` (the request that moved the batch on), so
+    ``fake.requests.last`` stays the client's own call.
+    """
+    progress = batch.progress
+    if batch.answers is not None or progress.stopped or progress.index < progress.statuses.index("finalizing"):
+        return
+    batch.answers = [_answer(state, batch, line) for line in batch.lines]
+    log = state.requests
+    if batch.lines and trigger in log:
+        log.remove(trigger)
+        log.append(trigger)
 
 
 def _fail(progress: Progress) -> None:
