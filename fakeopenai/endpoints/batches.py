@@ -109,14 +109,11 @@ def _batch_body(state: State, batch_id: str, endpoint: str, input_file_id: str) 
 
 
 def _new(state: State, body: dict[str, Any], lines: list[dict[str, Any]], errors: list[dict[str, Any]]) -> StoredBatch:
-    return StoredBatch(
-        body,
-        state.progress("batch", STATUSES),
-        lines,
-        errors,
-        state.clock(),
-        "batch" in state.lifecycles,
-    )
+    created = state.clock()
+    deadline = created + _WINDOW
+    # The fake's clock, stopped at the end of the completion window: nothing happens to a batch later.
+    progress = Progress(STATUSES, lambda: min(state.clock(), deadline), state.lifecycles.get("batch"))
+    return StoredBatch(body, progress, lines, errors, created, "batch" in state.lifecycles)
 
 
 def _made_up(state: State, batch_id: str) -> StoredBatch:
@@ -315,7 +312,6 @@ def _advance(state: State, batch: StoredBatch, trigger: Request, read: bool) -> 
                 _answer_all(state, batch, trigger)
             if late and not progress.finished:
                 progress.stop("expired")
-                progress.entered["expired"] = deadline
                 _write(state, batch, _EXPIRED)
     if progress.status == "completed":
         _write(state, batch)
