@@ -315,3 +315,18 @@ async def test_on_a_clock_a_batch_that_finished_in_time_does_not_expire(api: Api
     expired = await api("batches.retrieve", batch_id=slow.id)
     assert expired.status == "expired" and expired.expired_at == expired.created_at + DAY
     assert expired.output_file_id is None and expired.error_file_id is not None
+
+
+def test_concurrent_polls_answer_each_line_once(fake: FakeOpenAI) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = openai.OpenAI(api_key="sk-test", http_client=fake.client(), max_retries=0)
+    fake.add_file(jsonl([line(f"r{i}") for i in range(20)]), purpose="batch", id="file-in")
+    fake.reply("answer", times=20)
+    batch = client.batches.create(input_file_id="file-in", endpoint=CHAT, completion_window="24h")
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: client.batches.retrieve(batch.id).status, range(16)))
+    assert statuses.count("completed") >= 13 and fake.pending == []
+    assert len(fake.requests.where(endpoint="/chat/completions")) == 20
+    done = client.batches.retrieve(batch.id)
+    assert done.request_counts is not None and done.request_counts.completed == 20

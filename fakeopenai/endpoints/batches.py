@@ -16,6 +16,7 @@ creation on the fake's clock ``expired``, and its unanswered lines go to the err
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,8 @@ class StoredBatch:
     written: bool = False
     #: Made up in ``any_id`` mode: its history is unknown, so a cancel is always answered (as it is).
     made_up: bool = False
+    #: Held while the batch moves on: concurrent reads answer each line once.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     usage: dict[str, int] = field(default_factory=lambda: {"input": 0, "output": 0, "reasoning": 0, "cached": 0})
 
 
@@ -413,28 +416,31 @@ def create(state: State, request: Request) -> Response:
 def retrieve(state: State, request: Request) -> Response:
     """``GET /batches/{batch_id}``: the batch, one status further (or as the clock says)."""
     batch = _find(state, request.params["batch_id"])
-    _advance(state, batch, request, read=True)
-    return ok(state, batch.body)
+    with batch.lock:
+        _advance(state, batch, request, read=True)
+        return ok(state, batch.body)
 
 
 def list_batches(state: State, request: Request) -> Response:
     """``GET /batches``: newest first, ``limit``/``after`` paging; listing does not move a batch on."""
     items = []
     for batch in state.store.all(StoredBatch):
-        _advance(state, batch, request, read=False)
-        items.append(batch.body)
+        with batch.lock:
+            _advance(state, batch, request, read=False)
+            items.append(dict(batch.body))
     return ok(state, page(items, request, order="desc"))
 
 
 def cancel(state: State, request: Request) -> Response:
     """``POST /batches/{batch_id}/cancel``: ``cancelling``, then ``cancelled`` at the next read."""
     batch = _find(state, request.params["batch_id"])
-    _advance(state, batch, request, read=False)
-    progress = batch.progress
-    if progress.stopped == "cancelling" or (batch.made_up and progress.finished):
+    with batch.lock:
+        _advance(state, batch, request, read=False)
+        progress = batch.progress
+        if progress.stopped == "cancelling" or (batch.made_up and progress.finished):
+            return ok(state, batch.body)
+        if progress.finished:
+            raise bad_request(f"Cannot cancel a batch with status '{progress.status}'.", param="batch_id")
+        progress.stop("cancelling")
+        _sync(state, batch)
         return ok(state, batch.body)
-    if progress.finished:
-        raise bad_request(f"Cannot cancel a batch with status '{progress.status}'.", param="batch_id")
-    progress.stop("cancelling")
-    _sync(state, batch)
-    return ok(state, batch.body)
