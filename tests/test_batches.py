@@ -330,3 +330,11 @@ def test_concurrent_polls_answer_each_line_once(fake: FakeOpenAI) -> None:
     assert len(fake.requests.where(endpoint="/chat/completions")) == 20
     done = client.batches.retrieve(batch.id)
     assert done.request_counts is not None and done.request_counts.completed == 20
+
+
+async def test_a_streamed_line_is_an_error_line(api: Api) -> None:
+    api.fake.reply("never streamed")
+    batch, _ = await poll(api, await start(api, [line("s", stream=True)]))
+    (error,) = await output(api, batch.error_file_id)
+    assert error["response"]["status_code"] == 400 and error["response"]["body"]["error"]["param"] == "stream"
+    assert len(api.fake.pending) == 1 and batch.output_file_id is None
