@@ -124,6 +124,7 @@ def page(
     default_limit: int = 20,
     max_limit: int = 100,
     ids: bool = True,
+    lenient: bool = False,
 ) -> dict[str, Any]:
     """One page of a list endpoint, as the real API frames it (``shared/WIRE.md`` §7).
 
@@ -132,10 +133,15 @@ def page(
     ``items`` as given) are honoured. The page always carries ``object: "list"``, ``data`` and
     ``has_more`` (an SDK cursor page keeps asking while ``has_more`` is missing); ``ids=True`` adds
     ``first_id``/``last_id``. An unknown cursor gives an empty last page rather than a loop.
+    ``lenient=True`` (routes whose limits the API does not document) takes any ``limit``, below 1 as
+    the default.
     """
     limit = query_int(request, "limit")
+    if lenient and (limit is None or limit < 1):  # routes whose limits are not known: never refuse one
+        limit = default_limit
     limit = default_limit if limit is None else limit
-    check_range(limit, "limit", 1, max_limit)
+    if not lenient:
+        check_range(limit, "limit", 1, max_limit)
     ordered: Sequence[Mapping[str, Any]] = items
     if order is not None:
         chosen = request.query.get("order") or order

@@ -36,7 +36,7 @@ __all__ = ["GeneratedObject", "Plan", "find", "handle"]
 _PARAM = re.compile(r"^\{\w+\}$")
 # An action's verb -> the status it leaves the object in, when the object's status allows it.
 _VERB_STATUS = {
-    "cancel": ("cancelled", "cancelling"),
+    "cancel": ("cancelling", "cancelled", "canceled"),
     "archive": ("archived",),
     "unarchive": ("active",),
     "pause": ("paused",),
@@ -49,11 +49,23 @@ _VERB_STATUS = {
 
 @dataclass(eq=False)
 class GeneratedObject:
-    """An object created through a generated route: where it lives (the concrete collection path)."""
+    """An object created through a generated route, kept in the store under its path
+    (``/threads/thread_abc/messages/msg_def``: ids of different kinds never collide)."""
 
     collection: str
     body: dict[str, Any]
     type: Any
+
+    @property
+    def key(self) -> str:
+        return f"{self.collection}/{self.body.get('id')}"
+
+    def as_type(self, cls: Any, state: State) -> Any:
+        """The body as ``cls`` (a list or retrieve may type the object otherwise than its create did)."""
+        if cls is self.type or cls is None:
+            return self.body
+        context = Context(state.now(), lambda prefix: state.ids.make(prefix, 24), self.body, self.body.get("id"))
+        return instance(cls, context)
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,8 @@ def _concrete(template: str, params: dict[str, str]) -> str:
 def _label(template: str) -> str:
     """``/threads/{thread_id}/messages`` -> ``message`` (for 404 wording)."""
     segment = template.rstrip("/").rsplit("/", 1)[-1]
+    if segment.endswith(("ches", "shes", "sses", "xes")):
+        return segment[:-2]
     return segment[:-1] if segment.endswith("s") else segment
 
 
@@ -177,7 +191,8 @@ def _check_parents(state: State, plan: Plan, params: dict[str, str]) -> None:
         if template not in _table.items:
             continue
         obj_id = params.get(segment[1:-1], "")
-        if obj_id not in state.store:
+        path = _concrete(template, params)
+        if obj_id not in state.store and path not in state.store:  # a family's object, or a generated one
             raise _not_found("/".join(segments[:index]), obj_id)
 
 
@@ -188,15 +203,15 @@ def _item(state: State, plan: Plan, params: dict[str, str], request: Request) ->
     assert _table is not None
     obj_id = params.get(plan.item.rsplit("/", 1)[-1][1:-1], "")
     collection = _concrete(plan.collection, params)
-    found = state.store.get(obj_id)
-    if isinstance(found, GeneratedObject) and found.collection == collection:
+    found = state.store.get(f"{collection}/{obj_id}")
+    if isinstance(found, GeneratedObject):
         return found
-    if not state.any_id or found is not None:
+    if not state.any_id:
         raise _not_found(plan.collection, obj_id)
     item_type = _table.item_type(plan.item) or plan.route.types().response
     body = instance(item_type, _context(state, request, dict(params), obj_id))
-    made = GeneratedObject(collection, body if isinstance(body, dict) else {}, item_type)
-    state.store[obj_id] = made
+    made = GeneratedObject(collection, body if isinstance(body, dict) else {"id": obj_id}, item_type)
+    state.store[made.key] = made
     return made
 
 
@@ -210,23 +225,26 @@ def handle(state: State, request: Request, plan: Plan) -> Response:
     if plan.kind == "list":
         assert plan.collection is not None
         collection = _concrete(plan.collection, params)
-        items = [obj.body for obj in state.store.all(GeneratedObject) if obj.collection == collection]
-        return ok(state, page(items, request, order="desc" if "order" in request.query else None))
+        item_type = route.types().item
+        stored = [obj for obj in state.store.all(GeneratedObject) if obj.collection == collection]
+        items = [obj.as_type(item_type, state) for obj in stored]
+        order = "desc" if request.query.get("order") in ("asc", "desc") else None
+        return ok(state, page(items, request, order=order, lenient=True))
     if plan.kind == "create":
         assert plan.collection is not None
         body = instance(types.response, _context(state, request, values))
         if not isinstance(body, dict):
             return _answer(state, request, route, body)
-        obj_id = request.preset_id or body.get("id")
         if request.preset_id:
             body["id"] = request.preset_id
-        if isinstance(obj_id, str):
-            state.store[obj_id] = GeneratedObject(_concrete(plan.collection, params), body, types.response)
+        if isinstance(body.get("id"), str):
+            created = GeneratedObject(_concrete(plan.collection, params), body, types.response)
+            state.store[created.key] = created
         return _answer(state, request, route, body)
     if plan.kind in ("retrieve", "update", "delete", "action"):
         obj = _item(state, plan, params, request)
         if plan.kind == "retrieve":
-            return _answer(state, request, route, obj.body)
+            return _answer(state, request, route, obj.as_type(types.response, state))
         if plan.kind == "update":
             fresh = instance(types.response, _context(state, request, values, obj.body.get("id")))
             if isinstance(fresh, dict):
@@ -236,7 +254,7 @@ def handle(state: State, request: Request, plan: Plan) -> Response:
             return _answer(state, request, route, obj.body)
         if plan.kind == "delete":
             obj_id = obj.body.get("id")
-            state.store.pop(str(obj_id), None)
+            state.store.pop(obj.key, None)
             return _answer(state, request, route, instance(types.response, _context(state, request, values, obj_id)))
         verb = route.path.rsplit("/", 1)[-1]
         if types.response is obj.type or types.response is None:
