@@ -21,6 +21,7 @@ import importlib.util
 import os
 import re
 import threading
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,8 @@ class SdkRoute:
             except Exception:  # a resource that cannot import here: no types, answered generically
                 namespace = {}
             values = {key: _evaluate(node, namespace) for key, node in self.expressions.items()}
+            if "stream_class" in values:  # a stream class of its own: its event type is its base's argument
+                values["stream"] = _event_type(values.pop("stream_class"))
             found = self._types = Types(
                 *(values.get(key) for key in ("cast_to", "page", "item", "stream", "params"))
             )
@@ -193,6 +196,8 @@ def _route_of(node: ast.expr, verb: str, module: str, resource: str) -> SdkRoute
     stream = keywords.get("stream_cls")
     if isinstance(stream, ast.Subscript):
         expressions["stream"] = stream.slice
+    elif stream is not None:
+        expressions["stream_class"] = stream
     if "body" in keywords:
         params = _params(keywords["body"])
         if params is not None:
@@ -230,6 +235,15 @@ def _params(node: ast.expr) -> ast.expr | None:
     if isinstance(target, ast.IfExp):  # streaming and non-streaming params: the non-streaming one
         target = target.orelse
     return target
+
+
+def _event_type(stream_class: Any) -> Any:
+    """``X`` of a ``class S(Stream[X], ...)`` (``None`` when it cannot be told)."""
+    for base in getattr(stream_class, "__orig_bases__", ()):
+        args = getattr(base, "__args__", ())
+        if args and not isinstance(args[0], typing.TypeVar):
+            return args[0]
+    return None
 
 
 def _evaluate(node: ast.expr, namespace: dict[str, Any]) -> Any:

@@ -19,21 +19,35 @@ from .._sdk_bodies import Context, instance
 from .._state import State
 from .._wire import Request
 
-__all__ = ["events"]
+__all__ = ["events", "is_assistant_stream", "members"]
+
+
+def members(event_type: Any) -> list[Any]:
+    """The model classes of a union of events, in order."""
+    out: list[Any] = []
+    stack = [event_type]
+    while stack:
+        annotation = stack.pop(0)
+        if getattr(annotation, "model_fields", None) is not None:
+            out.append(annotation)
+        else:
+            stack[:0] = te.get_args(annotation)
+    return out
+
+
+def is_assistant_stream(event_type: Any) -> bool:
+    """Whether the events are ``{event, data}`` pairs (the assistants API's streams)."""
+    found = members(event_type)
+    return bool(found) and all({"event", "data"} <= set(member.model_fields) for member in found)
 
 
 def _data_types(event_type: Any) -> dict[str, Any]:
     """``event name -> data type`` of a union of ``{event, data}`` models."""
     out: dict[str, Any] = {}
-    stack = [event_type]
-    while stack:
-        annotation = stack.pop()
-        fields = getattr(annotation, "model_fields", None)
-        if fields is not None and "event" in fields and "data" in fields:
-            for name in te.get_args(fields["event"].annotation):
-                out[name] = fields["data"].annotation
-        else:
-            stack.extend(te.get_args(annotation))
+    for member in members(event_type):
+        fields = member.model_fields
+        for name in te.get_args(fields["event"].annotation):
+            out[name] = fields["data"].annotation
     return out
 
 

@@ -288,7 +288,7 @@ def _move_status(obj: GeneratedObject, verb: str) -> None:
 def _answer(state: State, request: Request, route: SdkRoute, body: Any) -> Response:
     types = route.types()
     response = types.response
-    if route.streams and request.stream and types.stream is not None:
+    if route.streams and types.stream is not None and (request.stream or route.method == "GET"):
         return _stream(state, request, types.stream, body)
     if response is str:
         return Response(200, state.headers("text/plain; charset=utf-8"), b"")
@@ -300,9 +300,16 @@ def _answer(state: State, request: Request, route: SdkRoute, body: Any) -> Respo
 
 
 def _stream(state: State, request: Request, event_type: Any, body: Any) -> Response:
-    """An event stream of the SDK's ``event_type`` (assistants: the run's life, then ``done``)."""
+    """An event stream of the SDK's ``event_type``: an assistants run's life then ``done``; for other
+    streams, the event that opens them (``…created``), as ``event:`` and ``data:`` lines."""
     from . import assistant_stream
 
-    events = assistant_stream.events(state, request, event_type, body)
-    data = b"".join(sse(payload, name) for name, payload in events) + b"event: done\ndata: [DONE]\n\n"
+    if assistant_stream.is_assistant_stream(event_type):
+        events = assistant_stream.events(state, request, event_type, body)
+        data = b"".join(sse(payload, name) for name, payload in events) + b"event: done\ndata: [DONE]\n\n"
+    else:
+        members = assistant_stream.members(event_type)
+        opening = next((member for member in members if member.__name__.endswith("CreatedEvent")), None)
+        event = instance(opening or members[0], _context(state, request, _values(request, request.params)))
+        data = sse(event, event.get("type") if isinstance(event, dict) else None)
     return Response(200, state.headers(SSE), events=[Event(0.0, data)])
