@@ -162,3 +162,16 @@ def test_rules_and_faults_apply_to_generated_routes() -> None:
             client.beta.assistants.create(model="gpt-4o")
         assert client.beta.assistants.create(model="gpt-4o").id.startswith("asst_")
     assert fake.requests.statuses == [429, 200]
+
+
+def test_the_readme_route_table_is_the_routing_table() -> None:
+    """The README's table of hand-built routes is what ``python -m fakeopenai routes --hand-built`` prints."""
+    from pathlib import Path
+
+    from fakeopenai._routes_table import markdown
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    found = re.search(r"<!-- routes: [^>]*-->\n(.*?)\n<!-- /routes -->", readme, flags=re.DOTALL)
+    assert found, "README.md has no route table between <!-- routes --> markers"
+    expected = markdown(generated=False)
+    assert found.group(1) == expected, f"update README.md's route table to:\n{expected}"
