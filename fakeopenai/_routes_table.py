@@ -44,9 +44,9 @@ def markdown(generated: bool = True) -> str:
 
         hand = {(route.method, _same(route.path)) for route in ROUTES}
         groups: Counter[str] = Counter()
-        for route in sdk_routes():
-            if (route.method, _same(route.path)) not in hand:
-                groups[_group(route.resource)] += 1
+        for sdk in sdk_routes():
+            if (sdk.method, _same(sdk.path)) not in hand:
+                groups[_group(sdk.resource)] += 1
         for group, count in sorted(groups.items()):
             lines.append(f"| {group} | {count} route{'s' if count > 1 else ''} | generated |")
     return "\n".join(lines)
