@@ -77,9 +77,6 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--token-delay", type=_seconds, default=0.0, help="default seconds between tokens")
     parser.add_argument("--seed", help="make ids repeatable")
     parser.add_argument(
-        "--any-id", action="store_true", help="every id of a known kind exists (FakeOpenAI(any_id=True))"
-    )
-    parser.add_argument(
         "--rpm", type=_positive, metavar="N", help="requests per minute for each model (per worker process)"
     )
     parser.add_argument(
@@ -93,6 +90,11 @@ def parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-control", action="store_true", help="do not serve the /_fakeopenai/ control API")
     parser.add_argument("--no-validate", action="store_true", help="do not validate request bodies")
+    parser.add_argument(
+        "--any-id",
+        action="store_true",
+        help="every id of a known kind exists: unknown ids get a made-up object instead of the real 404",
+    )
     parser.add_argument("--http", choices=["auto", "h11", "httptools"], default="auto", help="uvicorn HTTP parser")
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto", help="event loop")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
