@@ -58,6 +58,8 @@ async def test_retrieve_content_is_the_text(api: Api) -> None:
     with pytest.deprecated_call():
         text = await api("files.retrieve_content", file_id=created.id)
     assert text == "héllo\n"
+    processed = await api("files.wait_for_processing", id=created.id)  # the SDK's polling helper
+    assert processed.status == "processed"
 
 
 async def test_list_filters_orders_and_pages(api: Api) -> None:
