@@ -74,9 +74,9 @@ def image_for(
 
 def speech_for(text: str, *, response_format: str = "mp3", speed: float = 1.0) -> bytes:
     """The audio file ``audio.speech.create`` answers for ``text``, as bytes; see docs/audio.md."""
-    from ._sound import encode, samples
+    from ._sound import speech
 
-    return encode(samples(text, speed), response_format)
+    return speech(text, speed, response_format)
 
 
 def __getattr__(name: str) -> Any:

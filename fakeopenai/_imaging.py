@@ -79,7 +79,7 @@ def _png(picture: Picture) -> bytes:
     rows = (row(first, second), row(second, first))
     raw = b"".join(rows[(y // tile) % 2] * min(tile, height - y) for y in range(0, height, tile))
     header = struct.pack(">IIBBBBB", width, height, 8, 6 if alpha else 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw)) + _chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 1)) + _chunk(b"IEND", b"")
 
 
 # -- JPEG ------------------------------------------------------------------------------------------
@@ -131,15 +131,26 @@ def _jpeg(picture: Picture) -> bytes:
     dcs = (_ycbcr(picture.first), _ycbcr(picture.second))
     per_tile = tile // 8
     blocks_x, blocks_y = -(-width // 8), -(-height // 8)
+    rows: dict[tuple[int, tuple[int, int, int]], str] = {}
     bits: list[str] = []
-    previous = [0, 0, 0]
+    previous = (0, 0, 0)
     for by in range(blocks_y):
-        for bx in range(blocks_x):
-            dc = dcs[(bx // per_tile + by // per_tile) % 2]
-            for component in range(3):
-                bits.append(_dc_bits(dc[component] - previous[component]))
-                bits.append(_EOB)
-                previous[component] = dc[component]
+        # Every block row of a band of squares is the same, but for the first block's difference from
+        # the last block of the row before: a handful of distinct rows, each built once.
+        band = (by // per_tile) % 2
+        row = rows.get((band, previous))
+        if row is None:
+            parts = []
+            last = previous
+            for bx in range(blocks_x):
+                dc = dcs[(bx // per_tile + band) % 2]
+                for component in range(3):
+                    parts.append(_dc_bits(dc[component] - last[component]))
+                    parts.append(_EOB)
+                last = dc
+            row = rows[band, previous] = "".join(parts)
+        bits.append(row)
+        previous = dcs[((blocks_x - 1) // per_tile + band) % 2]
     stream = "".join(bits)
     stream += "1" * (-len(stream) % 8)
     data = int(stream, 2).to_bytes(len(stream) // 8, "big").replace(b"\xff", b"\xff\x00") if stream else b""

@@ -2,10 +2,10 @@
 
 ``samples(text, speed)`` is 24 kHz, 16-bit, mono PCM (the API's ``pcm``): each character of the
 text lasts ``CHAR_SECONDS / speed``; a letter or digit is a sine tone whose pitch follows the
-character, anything else is silence. ``encode`` wraps it:
+character, anything else is silence. ``speech(text, speed, response_format)`` is the file:
 
 - ``pcm``: the raw samples (little-endian, as the API sends them); ``wav``: the same in a RIFF file;
-- ``flac``: a real FLAC stream of the same samples (verbatim subframes, MD5 in STREAMINFO);
+- ``flac``: a real FLAC stream of the same samples (a verbatim frame per character, MD5 set);
 - ``mp3``, ``opus``, ``aac``: valid files of the same duration that decode to silence (MPEG-2 Layer
   III frames, Ogg Opus with CELT silence packets, ADTS AAC-LC frames): the standard library has
   no encoder for them.
@@ -22,7 +22,7 @@ import wave
 from array import array
 from functools import lru_cache
 
-__all__ = ["CHAR_SECONDS", "CONTENT_TYPES", "SAMPLE_RATE", "duration", "encode", "samples"]
+__all__ = ["CHAR_SECONDS", "CONTENT_TYPES", "SAMPLE_RATE", "duration", "samples", "speech"]
 
 SAMPLE_RATE = 24_000
 CHAR_SECONDS = 0.06
@@ -67,14 +67,15 @@ def duration(text: str, speed: float = 1.0) -> float:
     return len(text or " ") * _length(speed) / SAMPLE_RATE
 
 
-def encode(pcm: bytes, response_format: str) -> bytes:
-    """``pcm`` (24 kHz 16-bit mono) as a file of ``response_format``."""
+def speech(text: str, speed: float = 1.0, response_format: str = "pcm") -> bytes:
+    """The speech for ``text`` as a file of ``response_format``."""
+    if response_format == "flac":
+        return _flac(text or " ", _length(speed))
+    pcm = samples(text, speed)
     if response_format == "pcm":
         return pcm
     if response_format == "wav":
         return _wav(pcm)
-    if response_format == "flac":
-        return _flac(pcm)
     count = len(pcm) // 2
     if response_format == "opus":
         return _opus(count)
@@ -119,11 +120,16 @@ def _crc8(data: bytes) -> int:
     return crc
 
 
-def _crc16(data: bytes) -> int:
-    crc = 0
+def _crc16(data: bytes, crc: int = 0) -> int:
     for byte in data:
         crc = ((crc << 8) & 0xFFFF) ^ _CRC16[(crc >> 8) ^ byte]
     return crc
+
+
+@lru_cache(maxsize=8)
+def _crc16_shift(count: int) -> tuple[int, ...]:
+    """Where each bit of a CRC-16 state goes after ``count`` zero bytes (the CRC is linear)."""
+    return tuple(_crc16(bytes(count), 1 << bit) for bit in range(16))
 
 
 def _utf8_number(value: int) -> bytes:
@@ -137,29 +143,38 @@ def _utf8_number(value: int) -> bytes:
     return bytes((0xF0 | value >> 18, 0x80 | (value >> 12) & 0x3F, 0x80 | (value >> 6) & 0x3F, 0x80 | value & 0x3F))
 
 
-_BLOCK = 4096
-
-
-def _flac(pcm: bytes) -> bytes:
-    count = len(pcm) // 2
-    signed = array("h", pcm[: 2 * count])
+@lru_cache(maxsize=256)
+def _flac_subframe(char: str, length: int) -> tuple[bytes, int]:
+    """One character's VERBATIM subframe (big-endian samples) and its CRC-16 from a zero state."""
+    values = array("h", _sound(char, length))
     if sys.byteorder == "little":
-        signed.byteswap()  # FLAC samples are big-endian
-    big_endian = signed.tobytes()
+        values.byteswap()
+    subframe = b"\x02" + values.tobytes()
+    return subframe, _crc16(subframe)
+
+
+def _flac(text: str, length: int) -> bytes:
+    """A FLAC stream with one frame per character (all frames ``length`` samples: a fixed block size).
+
+    A frame's CRC-16 covers its header and its subframe; the subframe's part is cached per character
+    and combined with the header's through the CRC's linearity, so long texts cost little.
+    """
     frames = []
-    for number, start in enumerate(range(0, count, _BLOCK)):
-        size = min(_BLOCK, count - start)
-        code = 0xC if size == _BLOCK else 0x7  # 4096, or "16-bit size at the end of the header"
-        header = bytes((0xFF, 0xF8, code << 4 | 0x7, 0x08)) + _utf8_number(number)
-        if code == 0x7:
-            header += struct.pack(">H", size - 1)
+    shift = _crc16_shift(1 + 2 * length)
+    for number, char in enumerate(text):
+        # Sync, fixed block size; "16-bit block size at the end of the header", 24 kHz; mono, 16 bits.
+        header = b"\xff\xf8\x77\x08" + _utf8_number(number) + struct.pack(">H", length - 1)
         header += bytes((_crc8(header),))
-        frame = header + b"\x02" + big_endian[2 * start : 2 * (start + size)]  # a VERBATIM subframe
-        frames.append(frame + struct.pack(">H", _crc16(frame)))
-    info = struct.pack(">HH", 16 if count < _BLOCK else _BLOCK, max(16, min(count, _BLOCK)))
-    info += b"\x00\x00\x00" + b"\x00\x00\x00"  # frame sizes unknown
+        subframe, crc = _flac_subframe(char, length)
+        state = _crc16(header)
+        for bit in range(16):
+            if state >> bit & 1:
+                crc ^= shift[bit]
+        frames.append(header + subframe + struct.pack(">H", crc))
+    count = len(text) * length
+    info = struct.pack(">HH", length, length) + bytes(6)  # block sizes; frame sizes unknown
     info += (SAMPLE_RATE << 44 | 0 << 41 | 15 << 36 | count).to_bytes(8, "big")
-    info += hashlib.md5(pcm[: 2 * count]).digest()
+    info += hashlib.md5(b"".join(_sound(char, length) for char in text)).digest()
     return b"fLaC" + bytes((0x80, 0, 0, len(info))) + info + b"".join(frames)
 
 

@@ -68,13 +68,19 @@ async def test_speech_other_formats_are_files_of_their_kind(
 
 async def test_flac_holds_the_same_samples_as_pcm(api: Api) -> None:
     flac = (await api("audio.speech.create", model="tts-1", voice="alloy", input="ab", response_format="flac")).content
-    pcm = fakeopenai.speech_for("ab", response_format="pcm")  # 2880 samples: one FLAC frame
+    pcm = fakeopenai.speech_for("ab", response_format="pcm")
     info = int.from_bytes(flac[18:26], "big")
     assert (info >> 44, info & (2**36 - 1)) == (24000, len(pcm) // 2)  # sample rate, total samples
-    # One verbatim frame: header (4 bytes, frame number, 16-bit size, CRC-8), subframe header, samples, CRC-16.
-    frame = flac[42:]
-    samples = frame[9:-2]
-    assert struct.unpack(f">{len(samples) // 2}h", samples) == struct.unpack(f"<{len(pcm) // 2}h", pcm)
+    (block,) = struct.unpack(">H", flac[8:10])
+    # Verbatim frames: header (4 bytes, frame number, 16-bit block size, CRC-8), subframe header,
+    # big-endian samples, CRC-16.
+    samples: list[int] = []
+    at = 42
+    while at < len(flac):
+        assert flac[at : at + 2] == b"\xff\xf8"
+        samples += struct.unpack(f">{block}h", flac[at + 9 : at + 9 + 2 * block])
+        at += 9 + 2 * block + 2
+    assert tuple(samples) == struct.unpack(f"<{len(pcm) // 2}h", pcm)
 
 
 async def test_streamed_speech_sends_audio_deltas_then_done(api: Api) -> None:

@@ -26,7 +26,8 @@ from .._errors import APIError, bad_request
 from .._faults import has_faults
 from .._faults import non_streamed as non_streamed_faults
 from .._multipart import Form
-from .._sound import CHAR_SECONDS, CONTENT_TYPES, encode, samples
+from .._sound import CHAR_SECONDS, CONTENT_TYPES
+from .._sound import speech as make_speech
 from .._state import JSON, SSE, State
 from .._tokens import count_tokens, split_tokens
 from .._validation import check_enum, check_range, check_type, require
@@ -88,7 +89,7 @@ def speech(state: State, request: Request) -> Response:
     check_range(speed, "speed", 0.25, 4.0, "number")
     stream_format = body.get("stream_format") or "audio"
     check_enum(stream_format, "stream_format", ("sse", "audio"))
-    audio = encode(samples(text, float(speed)), str(response_format))
+    audio = make_speech(text, float(speed), str(response_format))
     if stream_format == "audio":
         return Response(200, state.headers(CONTENT_TYPES[str(response_format)]), audio)
     delta = "speech.audio.delta"
