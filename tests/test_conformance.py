@@ -1103,3 +1103,23 @@ def test_spec_only_fields_fail_the_spec_check(fake: fakeopenai.FakeOpenAI) -> No
     check_sdk(body, ChatCompletion, "the SDK defaults refusal")
     with pytest.raises(AssertionError, match=r"choices/0/message: 'refusal' is a required property"):
         assert_valid(body, "CreateChatCompletionResponse")
+
+
+def test_media_checks_fail_on_wrong_bytes(fake: fakeopenai.FakeOpenAI) -> None:
+    """The checks of audio and image bytes catch a file that is not what the answer says it is."""
+    import wave
+
+    client = _client(fake)
+    client.audio.speech.create(model="tts-1", voice="alloy", input="Hi", response_format="wav")
+    request = fake.requests.last
+    body, _ = emitted(request)
+    _speech(request, body)  # passes as sent
+    with pytest.raises((AssertionError, EOFError, wave.Error)):
+        _speech(request, body[:30])
+    client.images.generate(model="gpt-image-1", prompt="x", size="1024x1536")
+    sent, _ = emitted(fake.requests.last)
+    _images_response(sent)
+    with pytest.raises(AssertionError, match="reported as 1024x1024"):
+        _images_response({**sent, "size": "1024x1024"})
+    with pytest.raises(AssertionError):
+        _images_response({**sent, "output_format": "jpeg"})
