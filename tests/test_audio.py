@@ -196,6 +196,7 @@ async def test_streamed_transcription_deltas_then_done(api: Api) -> None:
     assert all(e.logprobs and e.logprobs[0].token == e.delta for e in deltas)
     assert events[-1].type == "transcript.text.done" and events[-1].text == "Streamed words arrive one by one."
     assert events[-1].usage.output_tokens > 0
+    assert api.fake.requests.last.stream and api.fake.requests.last.read_to_end is not False
 
 
 async def post_form(api: Api, path: str, body: dict[str, Any], files: list[Any]) -> Any:
