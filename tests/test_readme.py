@@ -43,12 +43,3 @@ def test_readme_test_block_passes(block: tuple[Path, str], pytester: pytest.Pyte
     pytester.makepyfile(code)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=code.count("def test_"))
-
-
-def test_route_table_matches_the_routing_table() -> None:
-    """The README's `## Routes` table lists exactly the routes ``_core.ROUTES`` serves."""
-    from fakeopenai._core import ROUTES
-
-    section = README.read_text().split("## Routes", 1)[1].split("\n## ", 1)[0]
-    listed = set(re.findall(r"^\| (GET|POST|DELETE) \| (\S+) \|", section, flags=re.MULTILINE))
-    assert listed == {(route.method, route.path) for route in ROUTES}
