@@ -116,6 +116,13 @@ ROUTES: list[Route] = [
     Route("GET", "/batches", "batches:list_batches"),
     Route("GET", "/batches/{batch_id}", "batches:retrieve"),
     Route("POST", "/batches/{batch_id}/cancel", "batches:cancel"),
+    # media (images and audio): real PNG/JPEG/WebP and audio bytes; transcripts from the reply machinery
+    Route("POST", "/images/generations", "images:generate"),
+    Route("POST", "/images/edits", "images:edit"),
+    Route("POST", "/images/variations", "images:create_variation"),
+    Route("POST", "/audio/speech", "audio:speech"),
+    Route("POST", "/audio/transcriptions", "audio:transcribe", generates=True),
+    Route("POST", "/audio/translations", "audio:translate", generates=True),
 ]
 _table = _Table(ROUTES)
 

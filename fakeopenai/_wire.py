@@ -126,7 +126,8 @@ class Request:
     @property
     def stream(self) -> bool:
         """Whether the client asked for a stream."""
-        return self._body_object().get("stream") is True or self.query.get("stream") == "true"
+        stream = self._body_object().get("stream")  # a multipart form sends "true"
+        return stream is True or stream == "true" or self.query.get("stream") == "true"
 
     @property
     def read_to_end(self) -> bool | None:
