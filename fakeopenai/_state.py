@@ -46,6 +46,7 @@ class State:
         *,
         seed: int | str | None = None,
         validate: bool = True,
+        strict: bool = False,
         models: Iterable[ModelEntry] | None = None,
         reject_unknown_models: bool = False,
     ) -> None:
@@ -53,6 +54,8 @@ class State:
         self.script = Script()
         self.requests = RequestLog()
         self.validate = validate
+        #: Refuse any body outside the SDK's parameter types, not only what the API is known to refuse.
+        self.strict = strict
         #: Objects the API stores (responses, ...), by id.
         self.store: dict[str, Any] = {}
         self.default: Callable[[Request], Reply] = default_reply

@@ -66,6 +66,9 @@ class Request:
     answer: Any = None
     #: The response description the fake returned for it.
     response: Response | None = field(default=None, repr=False)
+    #: What the fake accepted although the SDK's types do not allow it (``strict=True`` would have
+    #: answered 400): one sentence each, naming the parameter. Empty for an ordinary request.
+    warnings: list[str] = field(default_factory=list)
     _json: Any = field(default=_UNSET, repr=False)
 
     @property

@@ -26,6 +26,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .._fake import FakeOpenAI
 from .._scenario import ScenarioError, load_file, parse_scenario
+from .._sdk_validation import prepare as prepare_validators
 from .._wire import Request
 from ._asgi import DEFAULT_MAX_BODY, RECEIVED, DroppedFilter, FakeOpenAIApp, Headers
 
@@ -90,6 +91,11 @@ def parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-control", action="store_true", help="do not serve the /_fakeopenai/ control API")
     parser.add_argument("--no-validate", action="store_true", help="do not validate request bodies")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="answer 400 for any body outside the SDK's parameter types (default: only what the API refuses)",
+    )
     parser.add_argument("--http", choices=["auto", "h11", "httptools"], default="auto", help="uvicorn HTTP parser")
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto", help="event loop")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
@@ -105,6 +111,7 @@ def build_app(options: dict[str, Any]) -> FakeOpenAIApp:
     fake = FakeOpenAI(
         seed=options.get("seed"),
         validate=not options.get("no_validate", False),
+        strict=options.get("strict", False),
         ttft=options.get("ttft", 0.0),
         token_delay=options.get("token_delay", 0.0),
         rpm=options.get("rpm"),
@@ -162,6 +169,8 @@ def warm(validate: bool = True) -> None:
         with contextlib.suppress(Exception):  # an answer is not needed, only what it loads
             scratch.handle(Request("POST", "http://127.0.0.1" + path, path, headers, {}, json.dumps(body).encode()))
     del scratch
+    if validate:  # and the lenient validators, which only bodies outside the SDK's types reach
+        prepare_validators()
     gc.collect()
     gc.freeze()
     gc.set_threshold(3_000, *gc.get_threshold()[1:])
