@@ -770,6 +770,37 @@ async def test_asgi_app_with_httpx_asgitransport() -> None:
     assert asgi.fake.requests[0].headers["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+async def test_validation_policy_over_the_server(strict: bool) -> None:
+    """``serve`` applies the same policy: a body outside the SDK's types is accepted and its warning
+    listed by the control API, unless ``--strict``; an unknown top-level parameter is refused either way."""
+    from fakeopenai.server._cli import build_app, parser
+
+    options = vars(parser().parse_args(["--strict"] if strict else []))
+    assert options["strict"] is strict
+    asgi = build_app(options)
+    tool_round = [
+        *HI,
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "name": "f", "content": "done"},
+    ]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://fake") as client:
+        answer = await client.post("/v1/chat/completions", json={"model": "gpt-4o-mini", "messages": tool_round})
+        assert answer.status_code == (400 if strict else 200)
+        refused = await client.post("/v1/embeddings", json={"model": "text-embedding-3-small", "input": "x", "dims": 3})
+        assert refused.status_code == 400
+        listed = (await client.get("/_fakeopenai/requests")).json()["data"]
+    if strict:
+        assert answer.json()["error"]["param"] == "messages[2].name"
+        assert [item["warnings"] for item in listed] == [[], []]
+    else:
+        assert [len(item["warnings"]) for item in listed] == [1, 0]
+        assert "'messages[2].name'" in listed[0]["warnings"][0]
+
+
 async def test_asgi_app_through_the_sdk_with_recorded_sleeps() -> None:
     slept: list[float] = []
 
