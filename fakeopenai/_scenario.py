@@ -20,6 +20,7 @@ A scenario document::
     rate_limit: {rpm: 60, tpm: 100000, model: "gpt-4o*"}   # fake.rate_limit(...)
     fail_rate:                  # fake.fail_rate(...): one object or a list
       - {rate: 0.1, status: 503, seed: 7, retry_after_ms: 10}
+    strict: true                # FakeOpenAI(strict=True): 400 for any body outside the SDK's types
 
 A bare list is read as ``rules``.
 """
@@ -48,6 +49,7 @@ __all__ = [
     "RateLimitSpec",
     "ScenarioError",
     "Step",
+    "StrictSpec",
     "apply",
     "build_rate_limit",
     "fail_rate_entries",
@@ -97,8 +99,15 @@ class FailRateSpec:
     seed: int | str
 
 
+@dataclass(frozen=True)
+class StrictSpec:
+    """The validation policy to follow: ``strict`` as for ``FakeOpenAI(strict=...)`` (docs/validation.md)."""
+
+    strict: bool
+
+
 #: One thing a scenario or a control request applies to a fake, in order.
-Step = Entry | RateLimitSpec | FailRateSpec
+Step = Entry | RateLimitSpec | FailRateSpec | StrictSpec
 
 
 _MATCH_KEYS = ("model", "contains", "endpoint", "regex")
@@ -401,13 +410,16 @@ def rule_entries(data: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> l
 def parse_scenario(doc: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> list[Step]:
     """The steps of a scenario document (see the module docstring).
 
-    In the order they are applied: the ``rate_limit``, the ``fail_rate`` entries, the rules, the queue.
+    In the order they are applied: ``strict``, the ``rate_limit``, the ``fail_rate`` entries, the rules,
+    the queue.
     """
     if isinstance(doc, list):
         doc = {"rules": doc}
     spec = _object(doc, "scenario")
-    _unknown(spec, {"rules", "queue", "rate_limit", "fail_rate"}, "")
+    _unknown(spec, {"rules", "queue", "rate_limit", "fail_rate", "strict"}, "")
     entries: list[Step] = []
+    if spec.get("strict") is not None:
+        entries.append(StrictSpec(_expect(spec["strict"], "strict", "boolean")))
     if spec.get("rate_limit") is not None:
         entries.append(build_rate_limit(spec["rate_limit"], "rate_limit"))
     if spec.get("fail_rate") is not None:
@@ -440,10 +452,13 @@ def load_file(path: str | Path) -> Any:
 
 
 def apply(fake: FakeOpenAI, entries: Sequence[Step]) -> None:
-    """Apply each step to ``fake``, in order: queue or add answers, set the rate limit, add failure rates."""
+    """Apply each step to ``fake``, in order: set the validation policy, queue or add answers, set the
+    rate limit, add failure rates."""
     script = fake._state.script
     for entry in entries:
-        if isinstance(entry, RateLimitSpec):
+        if isinstance(entry, StrictSpec):
+            fake._state.strict = entry.strict
+        elif isinstance(entry, RateLimitSpec):
             fake.rate_limit(entry.rpm, entry.tpm, model=entry.model)
         elif isinstance(entry, FailRateSpec):
             script.add_rate(entry.rate, entry.failure, entry.match, entry.seed)

@@ -801,6 +801,28 @@ async def test_validation_policy_over_the_server(strict: bool) -> None:
         assert "'messages[2].name'" in listed[0]["warnings"][0]
 
 
+async def test_a_scenario_sets_the_validation_policy(tmp_path: Path) -> None:
+    from fakeopenai.server._cli import build_app
+
+    null_format = {"model": "text-embedding-3-small", "input": "x", "encoding_format": None}
+    path = tmp_path / "strict.json"
+    path.write_text(json.dumps({"strict": True}))
+    started_strict = build_app({"scenario": str(path)})
+    plain = build_app({})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=started_strict), base_url="http://s") as client:
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 400
+        await client.post("/_fakeopenai/reset")  # the scenario applies again
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 400
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://p") as client:
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 200
+        assert (await client.post("/_fakeopenai/scenario", json={"strict": True})).status_code == 200
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 400
+        await client.post("/_fakeopenai/reset")  # back to the start-up policy
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 200
+        refused = await client.post("/_fakeopenai/scenario", json={"strict": "yes"})
+        assert (refused.status_code, refused.json()["error"]["param"]) == (400, "strict")
+
+
 async def test_asgi_app_through_the_sdk_with_recorded_sleeps() -> None:
     slept: list[float] = []
 
