@@ -78,6 +78,12 @@ _CONFIG = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 # most nested objects open. Unknown *top-level* parameters stay refused: the API answers those with
 # ``Unknown parameter`` / ``Unrecognized request argument supplied`` (shared/WIRE.md §5).
 _LENIENT_CONFIG = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
+# Top-level parameters the API takes (they are in its OpenAPI spec and in openai 3.x's types) that an
+# older installed SDK may not name yet: an unknown top-level parameter is refused, but not these.
+_NEWER_PARAMS: dict[str, tuple[str, ...]] = {
+    "/chat/completions": ("moderation", "prompt_cache_options", "prompt_cache_retention"),
+    "/responses": ("context_management", "moderation", "prompt_cache_options", "prompt_cache_retention"),
+}
 #: At most this many deviations are listed as warnings on one request.
 _MAX_WARNINGS = 20
 _DISCRIMINATORS = ("type", "role")
@@ -351,8 +357,11 @@ def _build(endpoint: str, lenient: bool) -> _Validator | None:
     try:
         cls = getattr(importlib.import_module(module_name), plain)
         # One adapter for both variants: the non-streaming one, with ``stream`` any boolean.
-        overrides = {"stream": (bool | None, False)} if streaming else None
-        tp, root = _Converter(lenient).typeddict(cls, overrides)
+        overrides: dict[str, tuple[Any, bool]] = {"stream": (bool | None, False)} if streaming else {}
+        if lenient:
+            known = _fields(cls)
+            overrides.update({key: (Any, False) for key in _NEWER_PARAMS.get(endpoint, ()) if key not in known})
+        tp, root = _Converter(lenient).typeddict(cls, overrides or None)
         return _Validator(TypeAdapter(tp), root)
     except Exception:  # this SDK lacks the type, or pydantic cannot build it: do not validate
         return None

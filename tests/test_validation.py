@@ -307,3 +307,10 @@ async def test_values_inside_the_ranges_are_accepted(api: Api) -> None:
     )
     await api("completions.create", **COMPLETION, max_tokens=0, seed=-(2**63))
     assert [r.status for r in api.fake.requests] == [200, 200]
+
+
+async def test_parameters_newer_than_the_installed_sdk_are_accepted(api: Api) -> None:
+    """openai 1.x does not name ``prompt_cache_retention`` yet; the API takes it (its spec, openai 3.x)."""
+    await api("chat.completions.create", **CHAT, extra_body={"prompt_cache_retention": "24h"})
+    await api("responses.create", model="gpt-4o-mini", input="Hi", extra_body={"prompt_cache_retention": "24h"})
+    assert [r.status for r in api.fake.requests] == [200, 200]
