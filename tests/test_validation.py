@@ -152,6 +152,7 @@ async def test_a_tool_result_may_name_its_tool(api: Api) -> None:
     completion = await api("chat.completions.create", model="gpt-4o-mini", messages=TOOL_ROUND)
     assert completion.choices[0].message.content == "Sunny in Paris."
     assert api.fake.requests.last.warnings == [f"Unknown parameter: 'messages[2].name'. {ACCEPTED}"]
+    assert api.fake.requests.warnings == api.fake.requests.last.warnings
     # It is outside the SDK's types, so strict=True still refuses it.
     error = await rejected(strict(api), "chat.completions.create", model="gpt-4o-mini", messages=TOOL_ROUND)
     assert (error.param, error.code) == ("messages[2].name", "unknown_parameter")
