@@ -402,7 +402,7 @@ def check_body(
 
 
 def _deviations(validator: _Validator, body: Mapping[str, Any]) -> list[str]:
-    """What ``body`` has beyond the SDK's types, one warning each (a null optional key is no warning).
+    """What ``body`` has beyond the SDK's types, one warning each (a null for a key the SDK names is none).
 
     Each round names one deviation the way a 400 would, removes it from a copy, and checks again.
     """
@@ -424,7 +424,8 @@ def _deviations(validator: _Validator, body: Mapping[str, Any]) -> list[str]:
             if not _removable(trial, path):
                 out.append(_warning(error))  # nothing that can be taken out: name it and stop
                 break
-            if _value_at(trial, path[:-1]).pop(path[-1]) is not None:
+            value = _value_at(trial, path[:-1]).pop(path[-1])
+            if value is not None or error.code == "unknown_parameter":  # a null for a known key: "not given"
                 out.append(_warning(error))
         else:
             break

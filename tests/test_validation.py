@@ -187,6 +187,8 @@ async def test_extra_keys_in_messages_and_parts_are_accepted_with_a_warning(api:
         f"Unknown parameter: 'messages[0].cache_control'. {ACCEPTED}",
         f"Unknown parameter: 'messages[1].content[0].cache_control'. {ACCEPTED}",
     ]
+    await api("chat.completions.create", model="gpt-4o-mini", messages=[{**USER[0], "vendor": None}])
+    assert api.fake.requests.last.warnings == [f"Unknown parameter: 'messages[0].vendor'. {ACCEPTED}"]
     await api("responses.create", model="gpt-4o-mini", input=[{"role": "user", "content": "Hi", "extra": 1}])
     assert api.fake.requests.last.status == 200
     assert len(api.fake.requests.last.warnings) == 1
