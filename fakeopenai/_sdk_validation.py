@@ -74,8 +74,9 @@ _MAPPINGS = {dict, collections.abc.Mapping, collections.abc.MutableMapping}
 _CONFIG = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 # The lenient copy: nested objects ignore keys the SDK does not name. Evidence that the API accepts
 # them: a ``name`` on a ``role: "tool"`` message has been sent on every tool result by widely used
-# libraries for years (the corpus in tests/corpus holds such bodies), and the API's own schema leaves
-# most nested objects open. Unknown *top-level* parameters stay refused: the API answers those with
+# libraries for years (the corpus in tests/corpus holds such bodies), and the API's OpenAPI spec leaves
+# its message and content-part schemas open (no ``additionalProperties: false``). Unknown *top-level*
+# parameters stay refused: the API answers those with
 # ``Unknown parameter`` / ``Unrecognized request argument supplied`` (shared/WIRE.md §5).
 _LENIENT_CONFIG = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
 # Top-level parameters the API takes (they are in its OpenAPI spec and in openai 3.x's types) that an
