@@ -38,7 +38,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from ._errors import APIError, bad_request
 from ._validation import check_enum, check_type, describe
 
-__all__ = ["PARAMS", "check_body", "param_path", "prepare"]
+__all__ = ["PARAMS", "check_body", "param_path"]
 
 #: Endpoint -> (module, non-streaming TypedDict, streaming TypedDict or ``None``) in the SDK.
 PARAMS: dict[str, tuple[str, str, str | None]] = {
@@ -333,7 +333,11 @@ _cache: dict[tuple[str, bool], _Validator | None] = {}
 
 
 def _validator(endpoint: str, lenient: bool = False) -> _Validator | None:
-    """The validator for ``endpoint``, built on first use (milliseconds) and kept for the process."""
+    """The validator for ``endpoint``, built on first use and kept for the process.
+
+    The lenient one is built only when a body outside the SDK's types first arrives (half a second
+    for all five): ``serve`` warms up the strict ones only, so its workers are ready sooner.
+    """
     key = (endpoint, lenient)
     if key in _cache:
         return _cache[key]
@@ -341,13 +345,6 @@ def _validator(endpoint: str, lenient: bool = False) -> _Validator | None:
         if key not in _cache:
             _cache[key] = _build(endpoint, lenient)
     return _cache[key]
-
-
-def prepare() -> None:
-    """Build every validator now, strict and lenient (``serve`` does, before its first request)."""
-    for endpoint in PARAMS:
-        _validator(endpoint)
-        _validator(endpoint, lenient=True)
 
 
 def _build(endpoint: str, lenient: bool) -> _Validator | None:

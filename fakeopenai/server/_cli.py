@@ -26,7 +26,6 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .._fake import FakeOpenAI
 from .._scenario import ScenarioError, load_file, parse_scenario
-from .._sdk_validation import prepare as prepare_validators
 from .._wire import Request
 from ._asgi import DEFAULT_MAX_BODY, RECEIVED, DroppedFilter, FakeOpenAIApp, Headers
 
@@ -175,8 +174,6 @@ def warm(validate: bool = True) -> None:
         with contextlib.suppress(Exception):  # an answer is not needed, only what it loads
             scratch.handle(Request("POST", "http://127.0.0.1" + path, path, headers, {}, json.dumps(body).encode()))
     del scratch
-    if validate:  # and the lenient validators, which only bodies outside the SDK's types reach
-        prepare_validators()
     gc.collect()
     gc.freeze()
     gc.set_threshold(3_000, *gc.get_threshold()[1:])
