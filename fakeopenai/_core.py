@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,10 +148,11 @@ def _find(request: Request) -> tuple[Route | None, dict[str, str]]:
     return found, params
 
 
-_checker: Callable[[str, Any, Callable[[Any], None] | None], None] | None = None
+_Checker = Callable[[str, Any, Callable[[Any], None] | None, bool], Sequence[str]]
+_checker: _Checker | None = None
 
 
-def _check_body() -> Callable[[str, Any, Callable[[Any], None] | None], None]:
+def _check_body() -> _Checker:
     """The SDK-type validator, imported on first use (it loads pydantic adapters; a lazy import
     statement on every request would cost more than the check itself)."""
     global _checker
@@ -186,7 +187,11 @@ def handle(state: State, request: Request) -> Response:
                 request.answer = failure
                 raise failure.error()
         if state.validate and request.method == "POST" and isinstance(request.json, dict):
-            _check_body()(request.endpoint, request.json, route.check)  # the SDK's own parameter types
+            # The validation policy (docs/validation.md), the same for every endpoint: 400 for what
+            # the API is known to refuse, warnings for the rest of what the SDK's types do not allow.
+            warnings = _check_body()(request.endpoint, request.json, route.check, state.strict)
+            if warnings:
+                request.warnings.extend(warnings)
         response = route.resolve()(state, request)
     except APIError as error:
         response = error_response(state, error)

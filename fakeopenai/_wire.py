@@ -74,6 +74,9 @@ class Request:
     answer: Any = None
     #: The response description the fake returned for it.
     response: Response | None = field(default=None, repr=False)
+    #: What the fake accepted although the SDK's types do not allow it (``strict=True`` would have
+    #: answered 400): one sentence each, naming the parameter. Empty for an ordinary request.
+    warnings: list[str] = field(default_factory=list)
     #: An id the created object must take (``fake.seed(..., id=...)``); ``None``: a new one.
     preset_id: str | None = field(default=None, repr=False)
     _json: Any = field(default=_UNSET, repr=False)
