@@ -40,7 +40,9 @@ class Route:
     first request to the route (families most tests never call cost nothing at import).
     ``generates`` marks model-generation endpoints, the ones ``fake.reply()`` answers. ``check``
     (the endpoint's own checks of a body) runs first when the SDK-type validation rejects a body, so
-    its real-API wording wins for the mistakes it knows.
+    its real-API wording wins for the mistakes it knows. ``params`` is the SDK ``TypedDict`` its JSON
+    body is validated with under the validation policy (``None``: the endpoint's entry in
+    ``_sdk_validation.PARAMS``, if any; ``"sdk"``: the one the installed SDK sends for this route).
     """
 
     method: str
@@ -48,6 +50,7 @@ class Route:
     handler: Handler | str
     generates: bool = False
     check: Callable[[Any], None] | None = None
+    params: Any = None
 
     def resolve(self) -> Handler:
         """The handler function (imported now if the route names it)."""
@@ -143,12 +146,15 @@ def _find(request: Request) -> tuple[Route | None, dict[str, str]]:
     found = _generated.get(id(plan))
     if found is None:
         found = _generated[id(plan)] = Route(
-            plan.route.method, plan.route.path, lambda state, request: generated.handle(state, request, plan)
+            plan.route.method,
+            plan.route.path,
+            lambda state, request: generated.handle(state, request, plan),
+            params=plan.route.types().params,
         )
     return found, params
 
 
-_Checker = Callable[[str, Any, Callable[[Any], None] | None, bool], Sequence[str]]
+_Checker = Callable[[str, Any, Callable[[Any], None] | None, bool, Any], Sequence[str]]
 _checker: _Checker | None = None
 
 
@@ -189,7 +195,7 @@ def handle(state: State, request: Request) -> Response:
         if state.validate and request.method == "POST" and isinstance(request.json, dict):
             # The validation policy (docs/validation.md), the same for every endpoint: 400 for what
             # the API is known to refuse, warnings for the rest of what the SDK's types do not allow.
-            warnings = _check_body()(request.endpoint, request.json, route.check, state.strict)
+            warnings = _check_body()(route.path, request.json, route.check, state.strict, route.params)
             if warnings:
                 request.warnings.extend(warnings)
         response = route.resolve()(state, request)

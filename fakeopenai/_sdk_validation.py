@@ -332,8 +332,8 @@ _lock = threading.Lock()
 _cache: dict[tuple[str, bool], _Validator | None] = {}
 
 
-def _validator(endpoint: str, lenient: bool = False) -> _Validator | None:
-    """The validator for ``endpoint``, built on first use and kept for the process.
+def _validator(endpoint: str, lenient: bool = False, params: Any = None) -> _Validator | None:
+    """The validator for ``endpoint`` (a route's path template), built on first use and kept.
 
     The lenient one is built only when a body outside the SDK's types first arrives (half a second
     for all five): ``serve`` warms up the strict ones only, so its workers are ready sooner.
@@ -343,17 +343,32 @@ def _validator(endpoint: str, lenient: bool = False) -> _Validator | None:
         return _cache[key]
     with _lock:
         if key not in _cache:
-            _cache[key] = _build(endpoint, lenient)
+            _cache[key] = _build(endpoint, lenient, params)
     return _cache[key]
 
 
-def _build(endpoint: str, lenient: bool) -> _Validator | None:
+def _params_type(endpoint: str, params: Any) -> tuple[Any, bool] | None:
+    """The ``TypedDict`` to validate ``endpoint``'s bodies with, and whether it has a streaming twin."""
     entry = PARAMS.get(endpoint)
-    if entry is None:
+    if entry is not None:
+        module_name, plain, streaming = entry
+        return getattr(importlib.import_module(module_name), plain), streaming is not None
+    if params == "sdk":  # what the installed SDK sends to this route
+        from ._sdk_routes import sdk_routes
+
+        found = next((r for r in sdk_routes() if r.method == "POST" and r.path == endpoint and not r.query), None)
+        params = found.types().params if found is not None else None
+    if params is None or not te.is_typeddict(params):
         return None
-    module_name, plain, streaming = entry
+    return params, "stream" in _fields(params)
+
+
+def _build(endpoint: str, lenient: bool, params: Any = None) -> _Validator | None:
     try:
-        cls = getattr(importlib.import_module(module_name), plain)
+        found = _params_type(endpoint, params)
+        if found is None:
+            return None
+        cls, streaming = found
         # One adapter for both variants: the non-streaming one, with ``stream`` any boolean.
         overrides: dict[str, tuple[Any, bool]] = {"stream": (bool | None, False)} if streaming else {}
         if lenient:
@@ -371,15 +386,20 @@ _NO_WARNINGS: tuple[str, ...] = ()
 
 
 def check_body(
-    endpoint: str, body: Mapping[str, Any], first: Callable[[Any], None] | None = None, strict: bool = False
+    endpoint: str,
+    body: Mapping[str, Any],
+    first: Callable[[Any], None] | None = None,
+    strict: bool = False,
+    params: Any = None,
 ) -> Sequence[str]:
     """Raise the real API's 400 if the API is known to reject ``body``; return the warnings to record.
 
+    ``endpoint`` is the route's path template; ``params`` its SDK ``TypedDict`` (see ``Route.params``).
     ``first`` (an endpoint's own checks, with the real API's wording for common mistakes) runs
     before the generic error is raised, so its message wins when it applies. ``strict``: any
     departure from the SDK's parameter types is a 400, as the SDK's types were the contract.
     """
-    validator = _validator(endpoint)
+    validator = _validator(endpoint, params=params)
     if validator is None:
         return _NO_WARNINGS
     try:
@@ -389,7 +409,7 @@ def check_body(
             first(body)
         if strict:
             raise _api_error(validator.root, exc.errors(include_url=False), body)[1] from None
-        lenient = _validator(endpoint, lenient=True)
+        lenient = _validator(endpoint, lenient=True, params=params)
         if lenient is not None:
             try:
                 lenient.adapter.validate_python(body, strict=True)
