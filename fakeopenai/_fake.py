@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio
 
@@ -19,6 +19,9 @@ from ._script import Answer, Match, Responder
 from ._state import State
 from ._wire import Request, Response
 from .endpoints.embeddings import embedding_for
+
+if TYPE_CHECKING:
+    from ._cassette import Cassette
 
 __all__ = ["FakeOpenAI", "Flavour", "Rule", "default_flavour", "fake_of"]
 
@@ -378,6 +381,18 @@ class FakeOpenAI:
     ) -> list[float]:
         """The vector the embeddings endpoint answers for ``item`` (a text or token ids)."""
         return embedding_for(item, model, dimensions)
+
+    @property
+    def cassette(self) -> Cassette | None:
+        """The :class:`~fakeopenai.Cassette` this fake replays (and records) answers from, or ``None``.
+
+        :func:`fakeopenai.cassette` sets it for a block; assign one to use it with any client.
+        """
+        return self._state.cassette
+
+    @cassette.setter
+    def cassette(self, cassette: Cassette | None) -> None:
+        self._state.cassette = cassette
 
     # -- inspection -----------------------------------------------------------------------------
 

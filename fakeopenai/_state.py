@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._catalogue import ModelEntry, default_models, model_id
 from ._defaults import default_reply
@@ -17,6 +17,9 @@ from ._reply import Reply
 from ._requests import RequestLog
 from ._script import Answer, Script
 from ._wire import Request
+
+if TYPE_CHECKING:
+    from ._cassette import Cassette
 
 __all__ = ["JSON", "SSE", "State"]
 
@@ -70,6 +73,8 @@ class State:
         self.limits: RateLimit | None = None
         #: The clock rate limits read unless given their own (seconds, monotonic).
         self.clock: Callable[[], float] = time.monotonic
+        #: Recorded answers the core replays (``fake.cassette``), or ``None``.
+        self.cassette: Cassette | None = None
 
     def check_model(self, model: str | None) -> None:
         """Raise the real API's 404 ``model_not_found`` for an unknown model, if unknown models are rejected."""
@@ -84,7 +89,8 @@ class State:
 
     def reply_for(self, request: Request) -> Reply:
         """The reply for a generation request (scripted, else the default); raises a scripted failure."""
-        answer: Answer | None = self.script.take(request, generates=True)
+        # A cassette in use consults the script before routing and leaves what it took on the request.
+        answer: Answer | None = request.answer or self.script.take(request, generates=True)
         if answer is None:
             answer = self.default(request)
             if (self.ttft or self.token_delay) and isinstance(answer, Reply):
@@ -98,7 +104,7 @@ class State:
 
     def failure_for(self, request: Request) -> Failure | None:
         """A failure scripted for a non-generation request (``fake.fail(..., endpoint=...)``)."""
-        answer = self.script.take(request, generates=False)
+        answer = request.answer or self.script.take(request, generates=False)
         if answer is None:
             return None
         if isinstance(answer, Failure):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-__all__ = ["Event", "Request", "Response", "coalesce", "dumps", "sse"]
+__all__ = ["Event", "Forward", "Request", "Response", "coalesce", "dumps", "sse"]
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
@@ -198,3 +198,13 @@ def coalesce(events: Iterable[Event]) -> list[Event]:
     if pending:
         out.append(Event(delay, b"".join(pending)))
     return out
+
+
+@dataclass(eq=False)
+class Forward(Response):
+    """The core's answer when a cassette records: "ask the upstream". Realised by the edge
+    (``_upstream``), which sends the request on, hands the real answer to the client and gives
+    ``cassette`` the recording."""
+
+    cassette: Any = None
+    request: Request | None = None
