@@ -152,7 +152,7 @@ class Cassette:
             if recorded == sent:
                 count = sum(1 for other in self.recordings if self._recording_key(other) == sent)
                 return f"{head}: its {count} matching recording(s) already replayed (allow_repeats=True replays again)"
-            differences = _differences(recorded, sent)
+            differences = [line.removeprefix("body.") for line in _differences(recorded, sent)]
             score = sum(100 if d.startswith(("method", "endpoint")) else 1 for d in differences)
             if best is None or score < best[0]:
                 best = (score, index, differences)

@@ -182,7 +182,9 @@ def _reply_from_object(content: dict[str, Any]) -> Reply:
     if kind == "text_completion":
         choices = content.get("choices") or [{}]
         return Reply(
-            choices[0].get("text"), finish_reason=choices[0].get("finish_reason"), usage=_usage(content.get("usage")),
+            choices[0].get("text"),
+            finish_reason=choices[0].get("finish_reason"),
+            usage=_usage(content.get("usage")),
             model=model,
         )
     raise ValueError(f"a recorded {kind!r} object is not a generation")
@@ -204,7 +206,12 @@ def _reply_from_response(content: dict[str, Any], model: str | None, chunks: Seq
         elif item.get("type") == "reasoning":
             reasoning = "".join(part.get("text", "") for part in item.get("summary") or []) or None
     return Reply(
-        "".join(texts) or None, calls, refusal, usage=_usage(content.get("usage")), chunks=chunks, model=model,
+        "".join(texts) or None,
+        calls,
+        refusal,
+        usage=_usage(content.get("usage")),
+        chunks=chunks,
+        model=model,
         reasoning=reasoning,
     )
 
