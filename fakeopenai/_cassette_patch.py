@@ -49,12 +49,16 @@ class _Cassette(ContextDecorator):
         return self._patch.__enter__()
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        self.close(check=exc_type is None)
+
+    def close(self, check: bool = True) -> None:
+        """Unpatch, write what was recorded, and (``check``) raise :class:`CassetteMiss` for misses."""
         assert self._patch is not None
         assert self.cassette is not None
-        self._patch.__exit__(exc_type, *rest)
+        self._patch.__exit__(None, None, None)
         self._patch.fake.cassette = self._previous
         self.cassette.save()
-        if exc_type is None:
+        if check:
             self.cassette.check()
 
 

@@ -9,7 +9,7 @@ made during the test, by the test or by a library, answers from ``fake_openai``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,8 +74,30 @@ def fake_openai(request: pytest.FixtureRequest) -> Iterator[FakeOpenAI]:
     options = dict(marker.kwargs)
     path = _cassette_path(request.node, marker.args[0] if marker.args else options.pop("path", None))
     options.setdefault("record", "none")
-    with cassette(path, **options) as fake:
+    block = cassette(path, **options)
+    fake = block.__enter__()
+    try:
         yield fake
+    finally:
+        block.close(check=not _failed(request.node))
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
+def _failed(node: pytest.Item) -> bool:
+    """Whether the test itself failed (its cassette's misses are then no news)."""
+    return node.stash.get(_FAILED, False)
 
 
 @pytest.fixture(autouse=True)

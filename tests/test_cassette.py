@@ -468,3 +468,54 @@ def test_fake_cassette_without_patch() -> None:
     assert fake.requests.last.response is not None
     assert isinstance(fake.requests.last.response.body, bytes)
     assert Event(0.0, b"") == Event(0.0, b"")
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_serve_records_and_replays(tmp_path: Path, is_async: bool) -> None:
+    """``serve --cassette --upstream --record``: a recording proxy on loopback, then a replaying server."""
+    pytest.importorskip("uvicorn")
+    from fakeopenai.server import app
+    from fakeopenai.server._cli import build_app, parser
+
+    from .test_server import Served
+
+    path = tmp_path / "served.yaml"
+    upstream_fake = FakeOpenAI(seed=4)
+    upstream_fake.reply("Hello over the wire", token_delay=0.001)
+
+    async def session(base: str) -> list[bytes]:
+        cls = openai.AsyncOpenAI if is_async else openai.OpenAI
+        client: Any = cls(api_key="sk-served-secret-key-123", base_url=f"{base}/v1", max_retries=0)
+        bodies = []
+        for stream in (False, True):
+            response = client.chat.completions.with_raw_response.create(model="m", messages=HI, stream=stream)
+            response = await response if is_async else response
+            http = response.http_response
+            bodies.append(await http.aread() if is_async else http.read())
+        with pytest.raises(openai.RateLimitError) as error:
+            result = client.embeddings.create(model="text-embedding-3-small", input="x")
+            await result if is_async else result
+        bodies.append(error.value.response.content)
+        closed = client.close()
+        await closed if is_async else closed
+        return bodies
+
+    with Served(app(upstream_fake)) as upstream:
+        upstream_fake.fail(429, endpoint="/embeddings", retry_after_ms=5)
+        options = vars(parser().parse_args(["--cassette", str(path), "--upstream", f"{upstream.base}/v1"]))
+        with Served(build_app(options)) as recorder:
+            recorded = await session(recorder.base)
+    assert b"Hello" in recorded[0] and recorded[1].endswith(b"data: [DONE]\n\n")
+    assert "sk-served-secret-key-123" not in path.read_text()
+
+    options = vars(parser().parse_args(["--cassette", str(path), "--record", "none"]))
+    with Served(build_app(options)) as replayer:
+        assert await session(replayer.base) == recorded
+
+
+def test_serve_refuses_a_cassette_with_several_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("uvicorn")
+    from fakeopenai.server._cli import main
+
+    assert main(["--cassette", str(tmp_path / "c.yaml"), "--workers", "2"]) == 2
+    assert "single worker" in capsys.readouterr().err
