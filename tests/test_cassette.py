@@ -519,3 +519,34 @@ def test_serve_refuses_a_cassette_with_several_workers(tmp_path: Path, capsys: p
 
     assert main(["--cassette", str(tmp_path / "c.yaml"), "--workers", "2"]) == 2
     assert "single worker" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_records_where_the_request_was_sent_through_the_network(
+    tmp_path: Path, flavour: str, is_async: bool
+) -> None:
+    """With no ``upstream``, recording sends each request where the application sent it, through a
+    network transport that the patch itself does not intercept (else it would answer itself)."""
+    pytest.importorskip("uvicorn")
+    from fakeopenai.server import app
+
+    from .test_server import Served
+
+    path = tmp_path / "c.yaml"
+    module = __import__(flavour)
+    with Served(app(FakeOpenAI(seed=5))) as server:
+        server.fake.reply("from the network", token_delay=0.001)
+        with fakeopenai.cassette(path, base_url=f"{server.base}/v1") as fake:
+            cls = openai.AsyncOpenAI if is_async else openai.OpenAI
+            kind = module.AsyncClient if is_async else module.Client
+            client: Any = cls(api_key="sk-net", base_url=f"{server.base}/v1", http_client=kind(), max_retries=0)
+            created = client.chat.completions.create(model="m", messages=HI, stream=True)
+            stream = await created if is_async else created
+            chunks = [chunk async for chunk in stream] if is_async else list(stream)
+            closed = client.close()
+            await closed if is_async else closed
+        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "from the network"
+        assert len(server.fake.requests) == 1 and fake.requests.last.status == 200
+    (recording,) = Cassette(path).recordings
+    assert recording.url == f"{server.base}/v1/chat/completions" and recording.reply().text == "from the network"
