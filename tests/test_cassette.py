@@ -20,7 +20,7 @@ from fakeopenai import Cassette, CassetteMiss, FakeOpenAI, Recording, Reply, Too
 from fakeopenai._cassette_file import encode_json, from_document, json_style, to_document
 from fakeopenai._wire import Event
 
-from .conftest import FLAVOURS, Api, mid_stream_errors
+from .conftest import FLAVOURS, Api, mid_stream_errors, read_into
 
 HI = [{"role": "user", "content": "Hi"}]
 
@@ -99,6 +99,21 @@ async def test_a_recorded_429_replays_with_its_headers(api: Api, tmp_path: Path)
     for name in ("retry-after-ms", "x-custom", "x-request-id"):
         assert replayed.value.response.headers[name] == recorded.value.response.headers[name]
     assert replayed.value.response.status_code == 429
+
+
+async def test_a_broken_stream_is_recorded_and_breaks_again_on_replay(api: Api, tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    upstream = FakeOpenAI(seed=6)
+    upstream.reply("one two three four five", drop_after=3)
+    received: list[str] = []
+    with fakeopenai.cassette(path, fake=api.fake, upstream=upstream), pytest.raises(mid_stream_errors("drop")):
+        await read_into(await api("chat.completions.create", model="m", messages=HI, stream=True), received)
+    replayed: list[str] = []
+    replay = replaying(api)
+    with fakeopenai.cassette(path, fake=replay.fake), pytest.raises(mid_stream_errors("drop")):
+        await read_into(await replay("chat.completions.create", model="m", messages=HI, stream=True), replayed)
+    assert replayed == received and len(received) == 3
+    assert Cassette(path).recordings[0].then == "drop"
 
 
 async def test_scripted_answers_faults_and_rate_limits_compose_with_a_replay(api: Api, tmp_path: Path) -> None:
