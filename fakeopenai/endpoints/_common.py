@@ -10,12 +10,13 @@ from .._errors import bad_request, invalid_json
 from .._faults import apply as apply_faults
 from .._faults import has_faults
 from .._faults import non_streamed as non_streamed_faults
+from .._multipart import Form
 from .._reply import Reply
 from .._state import JSON, SSE, State
 from .._validation import check_enum, check_range
 from .._wire import Event, Request, Response, dumps, sse
 
-__all__ = ["OBFUSCATION", "enc", "json_object", "page", "pieces_for", "query_int", "token_logprob"]
+__all__ = ["OBFUSCATION", "enc", "form_of", "json_object", "ok", "page", "pieces_for", "query_int", "token_logprob"]
 
 # Padding the real API adds to each stream chunk/delta so its length does not give the token away.
 OBFUSCATION = tuple(
@@ -30,6 +31,22 @@ def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise invalid_json()
     return body
+
+
+def form_of(request: Request) -> Form:
+    """The request body as a multipart form, or the real API's 400 for a body that is not one."""
+    form = request.form
+    if form is None:
+        raise bad_request(
+            "Invalid request: the body must be multipart/form-data (with a file part) for this endpoint.",
+            code="invalid_request",
+        )
+    return form
+
+
+def ok(state: State, payload: Any) -> Response:
+    """A 200 JSON answer (for the object endpoints: files, batches, vector stores...)."""
+    return Response(200, state.headers(JSON), dumps(payload))
 
 
 def enc(value: Any) -> str:
