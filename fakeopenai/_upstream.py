@@ -98,6 +98,12 @@ def _prepare(forward: Forward, request: Any) -> tuple[Request, Any, str]:
     return core, headers, _target(forward, core)
 
 
+def _timeout(request: Any) -> dict[str, Any]:
+    """The client's timeouts, for the request sent on (the upstream times out as the client would)."""
+    timeout = request.extensions.get("timeout")
+    return {"timeout": timeout} if timeout else {}
+
+
 def _passed(headers: list[tuple[str, str]], length: int | None) -> list[tuple[str, str]]:
     kept = [(name, value) for name, value in headers if name.lower() not in _PASSED]
     return kept if length is None else [*kept, ("content-length", str(length))]
@@ -120,9 +126,7 @@ def send(transport: Any, request: Any, forward: Forward) -> Any:
     core, headers, url = _prepare(forward, request)
     client = _client(forward, flavour.name, is_async=False)
     started = perf_counter()
-    outgoing = module.Request(
-        core.method, url, headers=headers, content=core.body, extensions={"timeout": request.extensions.get("timeout")}
-    )
+    outgoing = module.Request(core.method, url, headers=headers, content=core.body, extensions=_timeout(request))
     try:
         upstream = client.send(outgoing, stream=True)
     except BaseException:
@@ -165,9 +169,7 @@ async def send_async(transport: Any, request: Any, forward: Forward) -> Any:
     core, headers, url = _prepare(forward, request)
     client = _client(forward, flavour.name, is_async=True)
     started = perf_counter()
-    outgoing = module.Request(
-        core.method, url, headers=headers, content=core.body, extensions={"timeout": request.extensions.get("timeout")}
-    )
+    outgoing = module.Request(core.method, url, headers=headers, content=core.body, extensions=_timeout(request))
     try:
         upstream = await client.send(outgoing, stream=True)
     except BaseException:
