@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,7 @@ def fake_openai(request: pytest.FixtureRequest) -> Iterator[FakeOpenAI]:
         return
     from ._cassette_patch import cassette
 
-    options = dict(marker.kwargs)
+    options = {**request.getfixturevalue("fakeopenai_cassette_options"), **marker.kwargs}
     path = _cassette_path(request.node, marker.args[0] if marker.args else options.pop("path", None))
     options.setdefault("record", "none")
     block = cassette(path, **options)
@@ -98,6 +99,13 @@ def pytest_runtest_makereport(
 def _failed(node: pytest.Item) -> bool:
     """Whether the test itself failed (its cassette's misses are then no news)."""
     return node.stash.get(_FAILED, False)
+
+
+@pytest.fixture
+def fakeopenai_cassette_options() -> dict[str, Any]:
+    """Options every marked test's cassette gets (the marker's own win): override it in a conftest.py,
+    e.g. ``return {"redact_fields": ["email"], "speed": 1.0}``."""
+    return {}
 
 
 @pytest.fixture(autouse=True)

@@ -52,19 +52,29 @@ def test_fixture_fails_a_wrong_assertion(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(failed=1)
 
 
+CASSETTE_CONFTEST = """
+import os
+
+import pytest
+
+import fakeopenai
+
+
+@pytest.fixture
+def fakeopenai_cassette_options():
+    return {"upstream": fakeopenai.FakeOpenAI(seed=os.environ.get("UPSTREAM_SEED", "1"))}
+"""
+
 CASSETTE_TESTS = """
 import os
 
 import openai
 import pytest
 
-import fakeopenai
-
-UPSTREAM = fakeopenai.FakeOpenAI(seed=os.environ.get("UPSTREAM_SEED", "1"))
 QUESTION = os.environ.get("QUESTION", "Summarise")
 
 
-@pytest.mark.fakeopenai_cassette(upstream=UPSTREAM)
+@pytest.mark.fakeopenai_cassette
 def test_summary(fake_openai):
     answer = openai.OpenAI().chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": QUESTION}]
@@ -72,7 +82,7 @@ def test_summary(fake_openai):
     print("ID", answer.id)
 
 
-@pytest.mark.fakeopenai_cassette("shared.yaml", upstream=UPSTREAM)
+@pytest.mark.fakeopenai_cassette("shared.yaml")
 def test_without_the_fixture():
     stream = openai.OpenAI().chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], stream=True
@@ -82,6 +92,7 @@ def test_without_the_fixture():
 
 
 def test_cassette_marker_and_record_option(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makeconftest(CASSETTE_CONFTEST)
     pytester.makepyfile(test_user=CASSETTE_TESTS)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
 
