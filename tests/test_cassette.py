@@ -565,3 +565,29 @@ async def test_records_where_the_request_was_sent_through_the_network(
         assert len(server.fake.requests) == 1 and fake.requests.last.status == 200
     (recording,) = Cassette(path).recordings
     assert recording.url == f"{server.base}/v1/chat/completions" and recording.reply().text == "from the network"
+
+
+class SpeakingUpstream(FakeOpenAI):
+    """An upstream whose speech endpoint answers audio bytes."""
+
+    AUDIO = bytes(range(256)) * 64
+
+    def handle(self, request: fakeopenai.Request) -> fakeopenai.Response:
+        if request.path.endswith("/audio/speech"):
+            self.requests.append(request)
+            return fakeopenai.Response(200, [("content-type", "audio/mpeg")], self.AUDIO)
+        return super().handle(request)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_binary_answers_record_and_replay_through_the_sdk(tmp_path: Path, flavour: str) -> None:
+    path = tmp_path / "speech.yaml"
+    with fakeopenai.cassette(path, upstream=SpeakingUpstream()) as fake:
+        client = openai.OpenAI(api_key="k", http_client=fake.client(flavour))
+        recorded = client.audio.speech.create(model="tts-1", voice="alloy", input="Hello").content
+    assert recorded == SpeakingUpstream.AUDIO
+    text = path.read_text()
+    assert "sha256: " in text and "size: 16384" in text and len(text) < 30_000  # base64, one line
+    with fakeopenai.cassette(path) as fake:
+        client = openai.OpenAI(api_key="k", http_client=fake.client(flavour))
+        assert client.audio.speech.create(model="tts-1", voice="alloy", input="Hello").content == recorded
