@@ -125,11 +125,9 @@ def _event_doc(event: Event, style: str) -> dict[str, Any]:
         parsed = json_style(payload, prefer=style)
         if parsed is not None and parsed[1] == style:
             data = parsed[0]
-        elif payload[:1] not in b"{[":
-            try:
+        else:  # text as sent ([DONE], or JSON written some other way): given back verbatim
+            with contextlib.suppress(UnicodeDecodeError):
                 data = payload.decode()
-            except UnicodeDecodeError:
-                data = None
         if data is not None:
             if name is not None:
                 doc["event"] = name.decode()
