@@ -189,6 +189,12 @@ class Cassette:
             recordings = list(self.recorded if self.mode == "all" else self.recordings)
         save(self.path, recordings)
 
+    def rewind(self) -> None:
+        """Replay from the start again: every recording unplayed, no misses (``fake.reset()`` does this)."""
+        with self._lock:
+            self._played.clear()
+            self.misses.clear()
+
     def check(self) -> None:
         """Raise :class:`CassetteMiss` if a request found no recording."""
         if self.misses:

@@ -383,7 +383,7 @@ class FakeOpenAI:
     def reset(self) -> None:
         """Forget queued answers, rules, failure rates, the responder and recorded requests.
 
-        A rate limit stays in force, with every bucket full again.
+        A rate limit stays in force, with every bucket full again; a cassette replays from its start.
         """
         self._state.script.clear()
         self._state.requests.clear()
@@ -391,6 +391,8 @@ class FakeOpenAI:
         self._state.moderator.clear()
         if self._state.limits is not None:
             self._state.limits.reset()
+        if self._state.cassette is not None:
+            self._state.cassette.rewind()
 
     def moderate(
         self,

@@ -206,6 +206,12 @@ async def test_identical_requests_replay_in_recorded_order_ignoring_run_varying_
             for run in ("c", "d")
         ]
     assert texts == ["one", "two"]
+    with fakeopenai.cassette(path, fake=replay.fake) as fake:
+        for _ in range(2):
+            await replay("chat.completions.create", model="m", messages=HI)
+        fake.reset()  # a reset replays from the start
+        again = await replay("chat.completions.create", model="m", messages=HI)
+    assert again.choices[0].message.content == "one"
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
