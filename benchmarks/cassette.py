@@ -1,7 +1,7 @@
 """Cassettes: what a replay costs, and how faithfully it keeps a stream's timing.
 
 cost    a 200-token chat stream through the real SDK, answered by a scripted reply (a rule) and by a
-        cassette replaying its recording with ``speed=0``; µs per call, best of interleaved rounds.
+        cassette replaying its recording with ``speed=0``; CPU µs per call, best of interleaved rounds.
 timing  a 200-token stream recorded from an upstream fake pacing it (``ttft``, ``token_delay``), then
         replayed with ``speed=1``: how far each chunk's arrival at the SDK is from the recorded
         schedule (since the request, so drift accumulates), and each gap from the recorded gap.
@@ -58,12 +58,13 @@ def cost(path: Path, calls: int, rounds: int) -> None:
         stream(client)  # warm up
     for _ in range(rounds):
         for name, client in clients.items():
-            started = time.perf_counter()
+            started = time.process_time()  # CPU time: what the call costs, whatever else the machine runs
             for _ in range(calls):
                 stream(client)
-            best[name] = min(best[name], (time.perf_counter() - started) / calls)
+            best[name] = min(best[name], (time.process_time() - started) / calls)
     base = best["scripted reply"]
-    print(f"cost of a 200-token stream through the SDK ({fakeopenai.default_flavour()}), best of {rounds} rounds:")
+    flavour = fakeopenai.default_flavour()
+    print(f"CPU cost of a 200-token stream through the SDK ({flavour}), best of {rounds} interleaved rounds:")
     for name, seconds in best.items():
         print(f"  {name:18} {seconds * 1e6:9.0f} µs/call  ({seconds / base:.2f}x the scripted reply)")
     for fake in (scripted, replaying):
