@@ -105,6 +105,20 @@ ROUTES: list[Route] = [
     Route("GET", "/models/{model}", models.retrieve),
     Route("DELETE", "/models/{model}", models.delete),
     Route("POST", "/traces/ingest", traces.ingest),
+    # files, uploads and batches (endpoints/files.py, uploads.py, batches.py)
+    Route("POST", "/files", "files:create"),
+    Route("GET", "/files", "files:list_files"),
+    Route("GET", "/files/{file_id}", "files:retrieve"),
+    Route("DELETE", "/files/{file_id}", "files:delete"),
+    Route("GET", "/files/{file_id}/content", "files:content"),
+    Route("POST", "/uploads", "uploads:create"),
+    Route("POST", "/uploads/{upload_id}/parts", "uploads:add_part"),
+    Route("POST", "/uploads/{upload_id}/complete", "uploads:complete"),
+    Route("POST", "/uploads/{upload_id}/cancel", "uploads:cancel"),
+    Route("POST", "/batches", "batches:create"),
+    Route("GET", "/batches", "batches:list_batches"),
+    Route("GET", "/batches/{batch_id}", "batches:retrieve"),
+    Route("POST", "/batches/{batch_id}/cancel", "batches:cancel"),
 ]
 _table = _Table(ROUTES)
 
