@@ -597,3 +597,18 @@ def test_binary_answers_record_and_replay_through_the_sdk(tmp_path: Path, flavou
     with fakeopenai.cassette(path) as fake:
         client = openai.OpenAI(api_key="k", http_client=fake.client(flavour))
         assert client.audio.speech.create(model="tts-1", voice="alloy", input="Hello").content == recorded
+
+
+def test_uploads_match_whatever_their_multipart_boundary(tmp_path: Path) -> None:
+    path = tmp_path / "upload.yaml"
+    with fakeopenai.cassette(path, upstream=FakeOpenAI(seed=8)) as fake:
+        client = openai.OpenAI(api_key="k", http_client=fake.client())
+        recorded = client.files.create(file=("notes.jsonl", b'{"a": 1}\n'), purpose="batch")
+    with fakeopenai.cassette(path, record="none") as fake:
+        client = openai.OpenAI(api_key="k", http_client=fake.client(), max_retries=0)
+        replayed = client.files.create(file=("notes.jsonl", b'{"a": 1}\n'), purpose="batch")
+        assert replayed.id == recorded.id
+        with pytest.raises(openai.InternalServerError, match="cassette"):
+            client.files.create(file=("notes.jsonl", b'{"a": 2}\n'), purpose="batch")
+        assert fake.cassette is not None
+        fake.cassette.misses.clear()
