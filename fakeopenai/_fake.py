@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio
 
@@ -20,6 +20,9 @@ from ._script import Answer, Match, Responder
 from ._state import State
 from ._wire import Request, Response, dumps
 from .endpoints.embeddings import embedding_for
+
+if TYPE_CHECKING:
+    from ._cassette import Cassette
 
 __all__ = ["FakeOpenAI", "Flavour", "Rule", "default_flavour", "fake_of"]
 
@@ -405,7 +408,7 @@ class FakeOpenAI:
     def reset(self) -> None:
         """Forget queued answers, rules, failure rates, the responder and recorded requests.
 
-        A rate limit stays in force, with every bucket full again.
+        A rate limit stays in force, with every bucket full again; a cassette replays from its start.
         """
         self._state.script.clear()
         self._state.requests.clear()
@@ -413,6 +416,8 @@ class FakeOpenAI:
         self._state.moderator.clear()
         if self._state.limits is not None:
             self._state.limits.reset()
+        if self._state.cassette is not None:
+            self._state.cassette.rewind()
 
     def moderate(
         self,
@@ -461,6 +466,18 @@ class FakeOpenAI:
     ) -> list[float]:
         """The vector the embeddings endpoint answers for ``item`` (a text or token ids)."""
         return embedding_for(item, model, dimensions)
+
+    @property
+    def cassette(self) -> Cassette | None:
+        """The :class:`~fakeopenai.Cassette` this fake replays (and records) answers from, or ``None``.
+
+        :func:`fakeopenai.cassette` sets it for a block; assign one to use it with any client.
+        """
+        return self._state.cassette
+
+    @cassette.setter
+    def cassette(self, cassette: Cassette | None) -> None:
+        self._state.cassette = cassette
 
     # -- inspection -----------------------------------------------------------------------------
 

@@ -141,9 +141,13 @@ class Script:
         with self._lock:
             return [entry.answer for entry in self._queue for _ in range(entry.times or 1)]
 
-    def take(self, request: Request, generates: bool) -> Answer | None:
-        """The answer for ``request``, consuming it if queued; ``None`` when nothing applies."""
-        if not self._queue and not self._rules and not self._rates and (self.responder is None or not generates):
+    def take(self, request: Request, generates: bool, responder: bool = True) -> Answer | None:
+        """The answer for ``request``, consuming it if queued; ``None`` when nothing applies.
+
+        ``responder=False`` leaves the responder out (a cassette answers before it).
+        """
+        responds = responder and generates and self.responder is not None
+        if not self._queue and not self._rules and not self._rates and not responds:
             return None  # the common case, without the lock
         with self._lock:
             for rate in self._rates:
@@ -156,7 +160,7 @@ class Script:
             answer = resolve(chosen, request)
             if answer is not None:
                 return answer
-        if generates and self.responder is not None:
+        if responds and self.responder is not None:
             return resolve(self.responder, request)
         return None
 

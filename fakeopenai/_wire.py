@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 if TYPE_CHECKING:
     from ._multipart import Form
 
-__all__ = ["Event", "Request", "Response", "coalesce", "dumps", "is_multipart", "sse"]
+__all__ = ["Event", "Forward", "Request", "Response", "coalesce", "dumps", "is_multipart", "sse"]
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
@@ -229,3 +229,13 @@ def coalesce(events: Iterable[Event]) -> list[Event]:
     if pending:
         out.append(Event(delay, b"".join(pending)))
     return out
+
+
+@dataclass(eq=False)
+class Forward(Response):
+    """The core's answer when a cassette records: "ask the upstream". Realised by the edge
+    (``_upstream``), which sends the request on, hands the real answer to the client and gives
+    ``cassette`` the recording."""
+
+    cassette: Any = None
+    request: Request | None = None

@@ -26,7 +26,7 @@ from .. import _core
 from .._errors import APIError
 from .._fake import FakeOpenAI
 from .._scenario import Step, apply
-from .._wire import Request, Response, coalesce, dumps
+from .._wire import Forward, Request, Response, coalesce, dumps
 
 __all__ = ["CONTROL_PREFIX", "DEFAULT_MAX_BODY", "RECEIVED", "ConnectionDropped", "FakeOpenAIApp", "Headers", "app"]
 
@@ -364,6 +364,11 @@ class FakeOpenAIApp:
                 log = self.fake.requests
                 if len(log) > keep + keep // 8:
                     del log[: len(log) - keep]
+            if type(response) is Forward:  # a cassette records: the upstream answers
+                from .._upstream import asgi_forward
+
+                await asgi_forward(response, send)
+                return
         await self._realise(response, started, loop, receive, send)
 
     async def _read(self, scope: Scope, receive: Receive) -> bytes | APIError | None:

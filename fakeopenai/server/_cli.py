@@ -25,7 +25,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .._fake import FakeOpenAI
-from .._scenario import ScenarioError, load_file, parse_scenario
+from .._scenario import load_file, parse_scenario
 from .._wire import Request
 from ._asgi import DEFAULT_MAX_BODY, RECEIVED, DroppedFilter, FakeOpenAIApp, Headers
 
@@ -88,6 +88,13 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--keep-requests", type=int, default=1000, help="recorded requests kept per process (default: 1000)"
     )
+    parser.add_argument("--cassette", metavar="FILE", help="replay (and record) answers from this cassette file")
+    parser.add_argument(
+        "--upstream", metavar="URL", default="https://api.openai.com/v1", help="where --cassette records from"
+    )
+    parser.add_argument(
+        "--record", choices=["none", "once", "new", "all"], default="once", help="--cassette recording mode"
+    )
     parser.add_argument("--no-control", action="store_true", help="do not serve the /_fakeopenai/ control API")
     parser.add_argument("--no-validate", action="store_true", help="do not validate request bodies")
     parser.add_argument(
@@ -122,6 +129,11 @@ def build_app(options: dict[str, Any]) -> FakeOpenAIApp:
         tpm=options.get("tpm"),
         any_id=options.get("any_id", False),
     )
+    if options.get("cassette"):
+        from .._cassette import Cassette
+
+        mode = options.get("record", "once")
+        fake.cassette = Cassette(options["cassette"], record=mode, upstream=options.get("upstream"), autosave=True)
     entries = []
     if options.get("scenario"):
         timing = {"ttft": fake._state.ttft, "token_delay": fake._state.token_delay}
@@ -267,10 +279,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.workers < 1:
         print("fakeopenai serve: --workers must be at least 1", file=sys.stderr)
         return 2
+    if options.cassette and options.workers > 1:
+        print("fakeopenai serve: --cassette needs a single worker (each would write the file)", file=sys.stderr)
+        return 2
     settings = {key: value for key, value in vars(options).items() if value is not None}
     try:
         app = build_app(settings)  # fails early, in the parent, on a bad scenario file
-    except (OSError, ScenarioError) as exc:
+    except (OSError, ImportError, ValueError) as exc:  # a bad scenario or cassette file
         print(f"fakeopenai serve: {exc}", file=sys.stderr)
         return 2
     try:
