@@ -27,7 +27,6 @@ A bare list is read as ``rules``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import Failure
 from ._reply import Reply, ToolCall
 from ._script import ANY, Match
-from ._wire import Request
+from ._wire import Request, parse_json
 
 if TYPE_CHECKING:
     from ._fake import FakeOpenAI
@@ -421,8 +420,8 @@ def parse_scenario(doc: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> 
 def load_file(path: str | Path) -> Any:
     """The document in a ``.json``, ``.yaml`` or ``.yml`` file (YAML needs PyYAML)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in (".yaml", ".yml"):
+        text = path.read_text(encoding="utf-8")
         try:
             import yaml  # type: ignore[import-untyped, unused-ignore]
         except ImportError:
@@ -431,10 +430,10 @@ def load_file(path: str | Path) -> Any:
             ) from None
         try:
             return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, RecursionError) as exc:
             raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
     try:
-        return json.loads(text)
+        return parse_json(path.read_bytes())
     except ValueError as exc:
         raise ScenarioError(f"{path}: not valid JSON: {exc}") from None
 

@@ -7,14 +7,77 @@ real bytes on a real (or in-memory) connection, honouring its delays and faults.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-__all__ = ["Event", "Request", "Response", "coalesce", "dumps", "sse"]
+__all__ = ["MAX_DEPTH", "Event", "Request", "Response", "coalesce", "dumps", "parse_json", "sse"]
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+#: Request bodies nested deeper than this (arrays and objects) are refused as unparseable, before
+#: anything recurses into them. Real requests stay far below it: Structured Outputs allows a schema
+#: 10 levels deep, some 30 levels of the body.
+MAX_DEPTH = 128
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value - value != 0.0:  # inf - inf is nan
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+_decoder = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKETS = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _depth_over(body: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit`` in ``body`` (brackets in strings do not count)."""
+    if body.count(b"[") + body.count(b"{") <= limit:  # the common case: too few to nest that deep
+        return False
+    structure = _STRINGS.sub(b"", body).translate(_BRACKETS, _NOT_BRACKETS)
+    for level in range(limit):  # each pass removes the innermost level
+        shorter = structure.replace(b"[]", b"")
+        if not shorter:
+            return False
+        if len(shorter) == len(structure):  # unbalanced: what is left opens without closing
+            return level + shorter.count(b"[") > limit
+        structure = shorter
+    return True
+
+
+def parse_json(body: bytes) -> Any:
+    """A request body parsed as the API parses it; ``ValueError`` for one it cannot parse.
+
+    Stricter than ``json.loads`` where JSON is: ``NaN``/``Infinity``, numbers too large for a
+    double, lone UTF-16 surrogates (escaped or encoded) and invalid UTF-8 are not JSON, and nesting
+    deeper than :data:`MAX_DEPTH` is refused before it is parsed. The extra checks cost nothing for
+    an ordinary body: each runs only when a cheap scan finds something suspicious.
+    """
+    head = body[:2]
+    encoding = "utf-8" if head[:1] in (b"{", b"[") and head[1:2] != b"\x00" else json.detect_encoding(body)
+    text = body.decode(encoding)  # strict: encoded surrogates and invalid bytes raise
+    if encoding != "utf-8":
+        body = text.encode()
+    if _depth_over(body, MAX_DEPTH):
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    data = _decoder.decode(text)
+    if b"\\u" in body and _SURROGATE_ESCAPE.search(body):  # a pair decodes to one character; a lone half stays
+        try:
+            _encoder.encode(data).encode()
+        except UnicodeEncodeError:
+            raise ValueError("lone surrogate in a string") from None
+    return data
 
 
 def dumps(obj: Any) -> bytes:
@@ -38,6 +101,7 @@ class Event(NamedTuple):
 
 
 _UNSET: Any = object()
+_INVALID: Any = object()
 
 
 @dataclass(eq=False)
@@ -70,13 +134,19 @@ class Request:
 
     @property
     def json(self) -> Any:
-        """The body parsed as JSON, or ``None``."""
+        """The body parsed as JSON, or ``None`` (empty, or not JSON the API would parse). Never raises."""
         if self._json is _UNSET:
             try:
-                self._json = json.loads(self.body) if self.body else None
-            except ValueError:
-                self._json = None
-        return self._json
+                self._json = parse_json(self.body) if self.body else None
+            except Exception:  # anything a client sends must leave the request readable
+                self._json = _INVALID
+        return None if self._json is _INVALID else self._json
+
+    @property
+    def unparseable(self) -> bool:
+        """Whether the body is not empty and not JSON the API would parse (it answers 400 for that)."""
+        self.json  # noqa: B018  # parses once
+        return self._json is _INVALID
 
     def _body_object(self) -> dict[str, Any]:
         data = self.json

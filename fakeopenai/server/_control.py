@@ -23,14 +23,13 @@ changes nothing.
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _scenario
 from .._errors import APIError, invalid_json
-from .._wire import Request
+from .._wire import Request, parse_json
 
 if TYPE_CHECKING:
     from ._asgi import FakeOpenAIApp
@@ -44,7 +43,7 @@ def _body(data: bytes) -> Any:
     if not data.strip():
         raise APIError(400, "The request body is empty: send a JSON object or a list of them.")
     try:
-        return json.loads(data)
+        return parse_json(data)  # NaN, Infinity, 1e400, lone surrogates and deep nesting are refused
     except ValueError:
         raise invalid_json() from None
 
