@@ -12,10 +12,11 @@ import anyio
 from . import _core
 from ._catalogue import ModelEntry
 from ._errors import APIError, Failure
+from ._limits import delay
 from ._ratelimit import RateLimit
 from ._reply import Reply, ToolCall
 from ._requests import RequestLog
-from ._script import Answer, Match, Responder
+from ._script import Match, Pending, Responder
 from ._state import State
 from ._wire import Request, Response
 from .endpoints.embeddings import embedding_for
@@ -110,8 +111,7 @@ class FakeOpenAI:
         tpm: int | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        if ttft < 0 or token_delay < 0:
-            raise ValueError("ttft and token_delay must not be negative")
+        ttft, token_delay = delay(ttft, "ttft"), delay(token_delay, "token_delay")
         self._state = State(
             seed=seed, validate=validate, models=models, reject_unknown_models=reject_unknown_models
         )
@@ -387,8 +387,12 @@ class FakeOpenAI:
         return self._state.requests
 
     @property
-    def pending(self) -> list[Answer | Responder]:
-        """Queued answers no request has consumed yet."""
+    def pending(self) -> Pending:
+        """Queued answers no request has consumed yet: a sequence, each answer once per remaining use.
+
+        ``fake.pending == []``, ``len(fake.pending)``, ``fake.pending[0]``; a reply queued
+        ``times=1000`` is held once with its count, never copied a thousand times.
+        """
         return self._state.script.pending
 
     def assert_all_consumed(self) -> None:
@@ -436,7 +440,7 @@ class FakeOpenAI:
         return HttpxTransport(self).handle_request(request)
 
     def __repr__(self) -> str:
-        return f"<FakeOpenAI requests={len(self.requests)} pending={len(self.pending)}>"
+        return f"<FakeOpenAI requests={len(self.requests)} pending={self._state.script.pending_count()}>"
 
 
 def fake_of(obj: Any) -> FakeOpenAI:

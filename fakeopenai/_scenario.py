@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import _limits as limits
 from ._errors import Failure
 from ._reply import Reply, ToolCall
 from ._script import ANY, Match
@@ -148,24 +149,34 @@ def _times(value: Any, param: str, default: int | None) -> int | None:
     """A positive integer (``times``, ``rpm``, ``tpm``), or ``default`` when absent."""
     if value is None:
         return default
-    count: int = _expect(value, param, "integer")
-    if count < 1:
-        raise ScenarioError(f"Invalid '{param}': must be at least 1, got {count}.", param)
-    return count
+    return _count(value, param, minimum=1)
 
 
-def _count(value: Any, param: str) -> int:
-    count: int = _expect(value, param, "integer")
-    if count < 0:
-        raise ScenarioError(f"Invalid '{param}': must not be negative, got {count}.", param)
-    return count
+def _count(value: Any, param: str, minimum: int = 0) -> int:
+    """An integer from ``minimum`` to :data:`~fakeopenai._limits.MAX_COUNT`."""
+    number = _expect(value, param, "integer")
+    try:
+        return limits.count(number, param, minimum)
+    except ValueError:
+        raise ScenarioError(
+            f"Invalid '{param}': must be between {minimum} and {limits.MAX_COUNT}, got {_shown(value)}.", param
+        ) from None
 
 
-def _delay(value: Any, param: str) -> float:
-    seconds = float(_expect(value, param, "number"))
-    if seconds < 0:
-        raise ScenarioError(f"Invalid '{param}': must not be negative, got {value}.", param)
-    return seconds
+def _delay(value: Any, param: str, unit: str = "seconds", scale: float = 1.0) -> float:
+    """A finite number of seconds from 0 to :data:`~fakeopenai._limits.MAX_DELAY` (``scale``: per second)."""
+    number = _expect(value, param, "number")
+    try:
+        return limits.delay(number, param, unit, scale)
+    except ValueError:
+        raise ScenarioError(
+            f"Invalid '{param}': must be between 0 and {limits.MAX_DELAY * scale:g} {unit}, got {_shown(value)}.", param
+        ) from None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
 
 
 def match_from(data: Any, param: str = "match") -> Match:
@@ -246,7 +257,7 @@ def build_reply(data: Any, *, ttft: float = 0.0, token_delay: float = 0.0, param
             kwargs[key] = _count(value, name)
         elif key == "usage":
             usage = _object(value, name)
-            kwargs[key] = {k: _expect(v, f"{name}.{k}", "integer") for k, v in usage.items()}
+            kwargs[key] = {k: _count(v, f"{name}.{k}") for k, v in usage.items()}
         elif key in ("refusal", "finish_reason", "model", "reasoning", "error_message"):
             kwargs[key] = _expect(value, name, "string")
         else:  # a Reply field this builder does not know by name: JSON values pass as they are
@@ -280,8 +291,10 @@ def build_failure(data: Any, param: str = "fail") -> Failure:
             kwargs[key] = _expect(value, name, "string")
         elif key == "code":
             kwargs[key] = _expect(value, name, "string", "integer")
-        elif key in ("retry_after", "retry_after_ms"):
+        elif key == "retry_after":
             kwargs[key] = _delay(value, name)
+        elif key == "retry_after_ms":
+            kwargs[key] = _delay(value, name, "milliseconds", 1000.0)
         elif key == "should_retry":
             kwargs[key] = _expect(value, name, "boolean")
         elif key == "headers":

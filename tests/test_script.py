@@ -101,5 +101,15 @@ async def test_tasks_each_reply_delivered_exactly_once(fake: fakeopenai.FakeOpen
 def test_reply_rejects_mixed_arguments(fake: fakeopenai.FakeOpenAI) -> None:
     with pytest.raises(TypeError):
         fake.reply(Reply("x"), refusal="no")
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="ttft must be between 0 and 86400 seconds"):
         fake.reply("x", ttft=-1)
+    for bad in (float("nan"), float("inf"), 1e308, 86_400.5):
+        with pytest.raises(ValueError, match="between 0 and 86400"):
+            fake.reply("x", stall_after=0, stall=bad)
+    with pytest.raises(ValueError, match="retry_after_ms must be between 0 and 8"):
+        fake.fail(429, retry_after_ms=float("nan"))
+    with pytest.raises(ValueError, match="not a valid value for header"):
+        fake.fail(500, headers={"x-debug": "a\r\nset-cookie: b"})
+    with pytest.raises(ValueError, match="not a valid header name"):
+        fake.fail(500, headers={"bad name": "x"})
+    assert fake.pending == []

@@ -25,6 +25,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .._fake import FakeOpenAI
+from .._limits import MAX_COUNT, MAX_DELAY, count, delay
 from .._scenario import ScenarioError, load_file, parse_scenario
 from .._wire import Request
 from ._asgi import DEFAULT_MAX_BODY, RECEIVED, DroppedFilter, FakeOpenAIApp, Headers
@@ -46,10 +47,17 @@ def _size(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
+    try:
+        return delay(float(text), "seconds")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to {MAX_DELAY:g}, not {text!r}") from None
+
+
+def _count(text: str) -> int:
+    try:
+        return count(int(text), "count")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_COUNT}, not {text!r}") from None
 
 
 def _positive(text: str) -> int:
@@ -86,7 +94,7 @@ def parser() -> argparse.ArgumentParser:
         "--max-body", type=_size, default=DEFAULT_MAX_BODY, help="larger request bodies get 413 (default: 32MiB)"
     )
     parser.add_argument(
-        "--keep-requests", type=int, default=1000, help="recorded requests kept per process (default: 1000)"
+        "--keep-requests", type=_count, default=1000, help="recorded requests kept per process (default: 1000)"
     )
     parser.add_argument("--no-control", action="store_true", help="do not serve the /_fakeopenai/ control API")
     parser.add_argument("--no-validate", action="store_true", help="do not validate request bodies")

@@ -55,7 +55,7 @@ def _timing(app: FakeOpenAIApp) -> dict[str, float]:
 
 def _queued(app: FakeOpenAIApp, entries: Sequence[_scenario.Step]) -> dict[str, Any]:
     _scenario.apply(app.fake, entries)
-    return {"object": "fakeopenai.scripted", "added": len(entries), "pending": len(app.fake.pending)}
+    return {"object": "fakeopenai.scripted", "added": len(entries), "pending": app.fake._state.script.pending_count()}
 
 
 def _replies(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
@@ -147,13 +147,13 @@ def _status(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
         "object": "fakeopenai.status",
         "pid": os.getpid(),
         "requests": len(app.fake.requests),
-        "pending": len(app.fake.pending),
+        "pending": app.fake._state.script.pending_count(),
     }
 
 
 def _reset(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
     app.reset()
-    return {"object": "fakeopenai.reset", "pending": len(app.fake.pending)}
+    return {"object": "fakeopenai.reset", "pending": app.fake._state.script.pending_count()}
 
 
 _ROUTES: dict[tuple[str, str], Handler] = {
