@@ -15,7 +15,7 @@ from ._errors import APIError, Failure
 from ._limits import delay
 from ._ratelimit import RateLimit
 from ._reply import Reply, ToolCall
-from ._requests import RequestLog
+from ._requests import DEFAULT_KEEP, RequestLog
 from ._script import Match, Pending, Responder
 from ._state import State
 from ._wire import Request, Response
@@ -94,6 +94,8 @@ class FakeOpenAI:
     ``reject_unknown_models=True`` answers any other model with the real API's 404 ``model_not_found``.
     ``rpm`` and ``tpm`` rate-limit every model as :meth:`rate_limit` does; ``clock`` (a function
     returning seconds, e.g. a :class:`~fakeopenai.ManualClock`) is the time rate limits read.
+    ``keep_requests`` bounds :attr:`requests` to the newest N (default 10,000; ``None``: no bound;
+    change it later with ``fake.requests.keep = N``).
     """
 
     def __init__(
@@ -110,10 +112,15 @@ class FakeOpenAI:
         rpm: int | None = None,
         tpm: int | None = None,
         clock: Callable[[], float] | None = None,
+        keep_requests: int | None = DEFAULT_KEEP,
     ) -> None:
         ttft, token_delay = delay(ttft, "ttft"), delay(token_delay, "token_delay")
         self._state = State(
-            seed=seed, validate=validate, models=models, reject_unknown_models=reject_unknown_models
+            seed=seed,
+            validate=validate,
+            models=models,
+            reject_unknown_models=reject_unknown_models,
+            keep_requests=keep_requests,
         )
         self._state.ttft = ttft
         self._state.token_delay = token_delay
@@ -383,7 +390,7 @@ class FakeOpenAI:
 
     @property
     def requests(self) -> RequestLog:
-        """Every request received, in order."""
+        """Every request received, in order: the newest ``requests.keep`` of them (10,000 by default)."""
         return self._state.requests
 
     @property

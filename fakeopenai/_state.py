@@ -14,7 +14,7 @@ from ._ids import Ids
 from ._moderation import Moderator
 from ._ratelimit import RateLimit
 from ._reply import Reply
-from ._requests import RequestLog
+from ._requests import DEFAULT_KEEP, RequestLog
 from ._script import Answer, Script
 from ._wire import Request
 
@@ -48,10 +48,11 @@ class State:
         validate: bool = True,
         models: Iterable[ModelEntry] | None = None,
         reject_unknown_models: bool = False,
+        keep_requests: int | None = DEFAULT_KEEP,
     ) -> None:
         self.ids = Ids(seed)
         self.script = Script()
-        self.requests = RequestLog()
+        self.requests = RequestLog(keep=keep_requests)
         self.validate = validate
         #: Objects the API stores (responses, ...), by id.
         self.store: dict[str, Any] = {}

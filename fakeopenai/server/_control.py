@@ -147,6 +147,7 @@ def _status(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
         "object": "fakeopenai.status",
         "pid": os.getpid(),
         "requests": len(app.fake.requests),
+        "dropped": app.fake.requests.dropped,
         "pending": app.fake._state.script.pending_count(),
     }
 
