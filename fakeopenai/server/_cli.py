@@ -228,8 +228,10 @@ def _announce(base: str, workers: int) -> Callable[[], None]:
 #: Seconds a client has to send a whole request (head and body) once it starts one, or once it
 #: connects: nginx gives 60 s to each of the head and the body; on loopback 30 s for both is generous.
 DEFAULT_REQUEST_TIMEOUT = 30.0
-#: Seconds an idle keep-alive connection stays open (uvicorn's default; the SDK's pool lets go at 5 s too).
-DEFAULT_KEEP_ALIVE = 5.0
+#: Seconds an idle keep-alive connection stays open: longer than the 5 s after which the SDK's pool
+#: (httpx) lets go of one, so that the client, not the server, closes it and no request races a close
+#: (uvicorn's own default is 5 s).
+DEFAULT_KEEP_ALIVE = 15.0
 _REQUEST_TIMEOUT = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
     b"content-length: 31\r\n\r\nRequest not completed in time.\n"
