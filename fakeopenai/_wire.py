@@ -35,48 +35,57 @@ def _finite(text: str) -> float:
 
 
 _decoder = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
-_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKETS = bytes.maketrans(b"{}", b"[]")
-_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_NOT_OPENING = bytes(byte for byte in range(256) if byte not in b"[{")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_PAIR = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
-def _depth_over(body: bytes, limit: int) -> bool:
-    """Whether arrays and objects nest deeper than ``limit`` in ``body`` (brackets in strings do not count)."""
-    if body.count(b"[") + body.count(b"{") <= limit:  # the common case: too few to nest that deep
-        return False
-    structure = _STRINGS.sub(b"", body).translate(_BRACKETS, _NOT_BRACKETS)
-    for level in range(limit):  # each pass removes the innermost level
-        shorter = structure.replace(b"[]", b"")
-        if not shorter:
-            return False
-        if len(shorter) == len(structure):  # unbalanced: what is left opens without closing
-            return level + shorter.count(b"[") > limit
-        structure = shorter
-    return True
+def _deeper(data: Any, limit: int) -> bool:
+    """Whether parsed JSON nests arrays and objects deeper than ``limit`` (a walk without recursion)."""
+    level = [data] if type(data) is dict or type(data) is list else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            item
+            for value in level
+            for item in (value.values() if type(value) is dict else value)
+            if type(item) is dict or type(item) is list
+        ]
+    return False
+
+
+def _lone_surrogate(body: bytes) -> bool:
+    """Whether a JSON text escapes half a surrogate pair (exact for valid JSON)."""
+    plain = body.replace(b"\\\\", b"")  # escaped backslashes, read left to right as JSON reads them
+    return _SURROGATE_ESCAPE.search(_SURROGATE_PAIR.sub(b"", plain)) is not None
 
 
 def parse_json(body: bytes) -> Any:
     """A request body parsed as the API parses it; ``ValueError`` for one it cannot parse.
 
     Stricter than ``json.loads`` where JSON is: ``NaN``/``Infinity``, numbers too large for a
-    double, lone UTF-16 surrogates (escaped or encoded) and invalid UTF-8 are not JSON, and nesting
-    deeper than :data:`MAX_DEPTH` is refused before it is parsed. The extra checks cost nothing for
-    an ordinary body: each runs only when a cheap scan finds something suspicious.
+    double, lone UTF-16 surrogates (escaped or encoded) and invalid UTF-8 are not JSON, and arrays
+    and objects nested deeper than :data:`MAX_DEPTH` are refused before anything else sees them
+    (the C parser itself stops at the interpreter's recursion limit). The extra checks cost little
+    for an ordinary body: the deeper ones run only when a single scan of the bytes finds more than
+    :data:`MAX_DEPTH` opening brackets, or an escaped surrogate.
     """
     head = body[:2]
     encoding = "utf-8" if head[:1] in (b"{", b"[") and head[1:2] != b"\x00" else json.detect_encoding(body)
     text = body.decode(encoding)  # strict: encoded surrogates and invalid bytes raise
     if encoding != "utf-8":
         body = text.encode()
-    if _depth_over(body, MAX_DEPTH):
+    try:
+        data = _decoder.decode(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if len(body.translate(None, _NOT_OPENING)) > MAX_DEPTH and _deeper(data, MAX_DEPTH):
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
-    data = _decoder.decode(text)
-    if b"\\u" in body and _SURROGATE_ESCAPE.search(body):  # a pair decodes to one character; a lone half stays
-        try:
-            _encoder.encode(data).encode()
-        except UnicodeEncodeError:
-            raise ValueError("lone surrogate in a string") from None
+    if b"\\" in body and _SURROGATE_ESCAPE.search(body) and _lone_surrogate(body):
+        raise ValueError("lone surrogate in a string")
     return data
 
 
