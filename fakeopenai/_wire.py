@@ -6,14 +6,18 @@ real bytes on a real (or in-memory) connection, honouring its delays and faults.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-__all__ = ["MAX_DEPTH", "Event", "Request", "Response", "coalesce", "dumps", "parse_json", "sse"]
+if TYPE_CHECKING:
+    from ._multipart import Form
+
+__all__ = ["MAX_DEPTH", "Event", "Request", "Response", "coalesce", "dumps", "is_multipart", "parse_json", "sse"]
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
@@ -74,6 +78,8 @@ def parse_json(body: bytes) -> Any:
     :data:`MAX_DEPTH` opening brackets, or an escaped surrogate.
     """
     head = body[:2]
+    if head == b"--":  # a multipart form, never JSON: fail before decoding a whole upload
+        raise ValueError("not JSON")
     encoding = "utf-8" if head[:1] in (b"{", b"[") and head[1:2] != b"\x00" else json.detect_encoding(body)
     text = body.decode(encoding)  # strict: encoded surrogates and invalid bytes raise
     if encoding != "utf-8":
@@ -87,6 +93,10 @@ def parse_json(body: bytes) -> Any:
     if b"\\" in body and _SURROGATE_ESCAPE.search(body) and _lone_surrogate(body):
         raise ValueError("lone surrogate in a string")
     return data
+
+
+def is_multipart(content_type: str) -> bool:
+    return content_type.lower().lstrip().startswith("multipart/form-data")
 
 
 def dumps(obj: Any) -> bytes:
@@ -139,7 +149,10 @@ class Request:
     answer: Any = None
     #: The response description the fake returned for it.
     response: Response | None = field(default=None, repr=False)
+    #: An id the created object must take (``fake.seed(..., id=...)``); ``None``: a new one.
+    preset_id: str | None = field(default=None, repr=False)
     _json: Any = field(default=_UNSET, repr=False)
+    _form: Any = field(default=_UNSET, repr=False)
 
     @property
     def json(self) -> Any:
@@ -157,9 +170,25 @@ class Request:
         self.json  # noqa: B018  # parses once
         return self._json is _INVALID
 
+    @property
+    def form(self) -> Form | None:
+        """The body as a multipart form (file uploads), or ``None`` when it is not a well-formed one."""
+        if self._form is _UNSET:
+            self._form = None
+            content_type = self.headers.get("content-type")
+            if self.body and content_type and is_multipart(content_type):
+                from ._multipart import parse
+
+                with contextlib.suppress(Exception):  # a malformed form (MultipartError) or worse: never raises
+                    self._form = parse(content_type, self.body)
+        return self._form  # type: ignore[no-any-return]
+
     def _body_object(self) -> dict[str, Any]:
         data = self.json
-        return data if isinstance(data, dict) else {}
+        if isinstance(data, dict):
+            return data
+        form = self.form
+        return form.as_object() if form is not None else {}
 
     @property
     def model(self) -> str | None:
@@ -221,16 +250,18 @@ class Request:
         return None
 
 
-def _texts(value: Any) -> Iterator[str]:
+def _texts(value: Any, depth: int = MAX_DEPTH) -> Iterator[str]:
     if isinstance(value, str):
         yield value
+    elif depth <= 0:  # bodies are never deeper (parse_json); a Request built by hand may be
+        return
     elif isinstance(value, list):
         for item in value:
-            yield from _texts(item)
+            yield from _texts(item, depth - 1)
     elif isinstance(value, dict):
         for key in ("content", "text", "input", "prompt", "instructions", "messages", "output"):
             if key in value:
-                yield from _texts(value[key])
+                yield from _texts(value[key], depth - 1)
 
 
 @dataclass(eq=False)

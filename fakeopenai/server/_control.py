@@ -9,6 +9,7 @@ POST     /_fakeopenai/rate_limit   set (replace) the rate limit: ``fake.rate_lim
 GET      /_fakeopenai/rate_limit   the limit in force and each model's remaining budget (``?model=``)
 DELETE   /_fakeopenai/rate_limit   lift the rate limit (``fake.limits = None``)
 POST     /_fakeopenai/fail_rate    add seeded failure rates: ``fake.fail_rate`` fields
+POST     /_fakeopenai/seed         create objects the code expects: ``{"path", "body", "files", "id"}``
 DELETE   /_fakeopenai/fail_rate    remove every failure rate
 GET      /_fakeopenai/requests     the recorded requests (``?endpoint=/chat/*`` filters)
 GET      /_fakeopenai/status       process id, counts of requests and queued answers
@@ -108,6 +109,17 @@ def _add_rates(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any
     return {"object": "fakeopenai.fail_rate", "added": len(specs)}
 
 
+def _seed(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    specs = _scenario.seed_entries(_body(data))
+    created = []
+    for spec in specs:
+        try:
+            created.append(app.fake.seed(spec.path, spec.body, files=spec.files or None, id=spec.id))
+        except ValueError as error:
+            raise APIError(400, str(error), param="path") from None
+    return {"object": "list", "data": created}
+
+
 def _clear_rates(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
     return {"object": "fakeopenai.fail_rate", "deleted": app.fake._state.script.clear_rates()}
 
@@ -167,6 +179,7 @@ _ROUTES: dict[tuple[str, str], Handler] = {
     ("DELETE", "/rate_limit"): _lift_limit,
     ("POST", "/fail_rate"): _add_rates,
     ("DELETE", "/fail_rate"): _clear_rates,
+    ("POST", "/seed"): _seed,
     ("GET", "/requests"): _requests,
     ("GET", "/status"): _status,
     ("POST", "/reset"): _reset,
