@@ -14,7 +14,7 @@ from typing import Any
 
 from ._errors import APIError, invalid_json
 from ._state import JSON, State
-from ._wire import Request, Response, dumps, is_multipart
+from ._wire import Request, Response, dumps
 from .endpoints import chat, chat_store, completions, embeddings, models, moderations, responses, traces
 
 __all__ = ["ROUTES", "Route", "handle", "normalize", "seed"]
@@ -141,12 +141,6 @@ def _check_body() -> Callable[[str, Any, Callable[[Any], None] | None], None]:
     return _checker
 
 
-def _json_body(request: Request) -> bool:
-    """Whether the request says its body is JSON (or says nothing): a multipart upload is not."""
-    content_type = request.headers.get("content-type")
-    return content_type is None or not is_multipart(content_type)
-
-
 def error_response(state: State, error: APIError) -> Response:
     """The OpenAI-shaped answer for an error."""
     headers = state.headers(JSON)
@@ -165,7 +159,7 @@ def handle(state: State, request: Request) -> Response:
         route, request.params = _find(request)
         if route is None:
             raise APIError(404, f"Invalid URL ({request.method} {request.path})")
-        if request.method == "POST" and request.unparseable and _json_body(request):
+        if request.method == "POST" and request.unparseable:
             raise invalid_json()  # before anything reads the body: every route, present and future
         if not route.generates:
             failure = state.failure_for(request)

@@ -166,9 +166,12 @@ class Request:
 
     @property
     def unparseable(self) -> bool:
-        """Whether the body is not empty and not JSON the API would parse (it answers 400 for that)."""
+        """Whether the body is meant as JSON (not a multipart form) but is not JSON the API would parse.
+
+        The API answers such a POST with its 400 "We could not parse the JSON body of your request".
+        """
         self.json  # noqa: B018  # parses once
-        return self._json is _INVALID
+        return self._json is _INVALID and not is_multipart(self.headers.get("content-type") or "")
 
     @property
     def form(self) -> Form | None:

@@ -114,13 +114,40 @@ def test_hostile_body_in_process(client: Any, name: str, path: str, body: bytes,
     assert not [r.answer for r in fake.requests if isinstance(r.answer, Exception)]  # no internal error
 
 
+def _form(*parts: tuple[bytes, bytes, bytes | None]) -> bytes:
+    out = b""
+    for name, value, filename in parts:
+        disposition = b'form-data; name="' + name + b'"' + (b'; filename="' + filename + b'"' if filename else b"")
+        out += b"--b0undary\r\nContent-Disposition: " + disposition + b"\r\n\r\n" + value + b"\r\n"
+    return out + b"--b0undary--\r\n"
+
+
+MULTIPART = [
+    _form((b"purpose" + b"[a]" * 5000, b"batch", None), (b"file", b"{}", b"f.jsonl")),
+    _form((b"purpose", b"\xff\xfe", None), (b"file", b"\x00" * 100, b"\xff.jsonl")),
+    b"--b0undary\r\n\xff\xfe not a form",
+    b"--b0undary--\r\n",
+]
+
+
+@pytest.mark.parametrize("body", MULTIPART, ids=["deep field name", "invalid bytes", "garbage", "no parts"])
+def test_hostile_multipart_in_process(client: Any, body: bytes) -> None:
+    fake = fakeopenai.fake_of(client)
+    answer = client.post("/v1/files", content=body, headers={"content-type": "multipart/form-data; boundary=b0undary"})
+    assert answer.status_code < 500, answer.text[:300]
+    assert fake.requests.last.json is None and not fake.requests.last.unparseable  # a form is not JSON
+    assert_log_readable(fake)
+    assert client.post("/v1/chat/completions", json=CHAT).status_code == 200
+    assert not [r.answer for r in fake.requests if isinstance(r.answer, Exception)]
+
+
 def test_a_request_object_never_raises() -> None:
     """``Request.json`` and everything built on it answer ``None``/empty for what cannot be parsed."""
     for _, path, body, _ in CORPUS:
         request = Request("POST", "https://api.openai.com" + path, path, {}, {}, body)
         assert request.text is not None and request.messages is not None
     multipart = Request("POST", "u", "/v1/files", {"content-type": "multipart/form-data; boundary=x"}, {}, b"--x\r\n")
-    assert multipart.json is None and multipart.unparseable
+    assert multipart.json is None and not multipart.unparseable  # a form, not JSON: left to its route
     assert Request("GET", "u", "/v1/models", {}, {}, b"").unparseable is False
 
 
