@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._errors import APIError
+from ._errors import APIError, invalid_json
 from ._state import JSON, State
 from ._wire import Request, Response, dumps
 from .endpoints import chat, chat_store, completions, embeddings, models, moderations, responses, traces
@@ -194,6 +194,8 @@ def handle(state: State, request: Request) -> Response:
         route, request.params = _find(request)
         if route is None:
             raise APIError(404, f"Invalid URL ({request.method} {request.path})")
+        if request.method == "POST" and request.unparseable:
+            raise invalid_json()  # before anything reads the body: every route, present and future
         if not route.generates:
             failure = state.failure_for(request)
             if failure is not None:

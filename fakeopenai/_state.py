@@ -15,7 +15,7 @@ from ._lifecycle import Progress
 from ._moderation import Moderator
 from ._ratelimit import RateLimit
 from ._reply import Reply
-from ._requests import RequestLog
+from ._requests import DEFAULT_KEEP, RequestLog
 from ._script import Answer, Script
 from ._store import Store
 from ._wire import Request
@@ -56,10 +56,11 @@ class State:
         strict: bool = False,
         models: Iterable[ModelEntry] | None = None,
         reject_unknown_models: bool = False,
+        keep_requests: int | None = DEFAULT_KEEP,
     ) -> None:
         self.ids = Ids(seed)
         self.script = Script()
-        self.requests = RequestLog()
+        self.requests = RequestLog(keep=keep_requests)
         self.validate = validate
         #: Refuse any body outside the SDK's parameter types, not only what the API is known to refuse.
         self.strict = strict

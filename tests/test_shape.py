@@ -22,6 +22,7 @@ RANKS = {
     "_ids": 0,
     "_tokens": 0,
     "_validation": 0,
+    "_limits": 0,
     "_state": 2,
     "endpoints": 3,
     "_core": 4,
