@@ -12,6 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ._errors import Failure
 from ._reply import Reply
@@ -140,6 +141,16 @@ class Script:
         """Queued answers not yet consumed, in order (repeated ones once per remaining use)."""
         with self._lock:
             return [entry.answer for entry in self._queue for _ in range(entry.times or 1)]
+
+    def entries(self) -> dict[str, list[tuple[Any, Match, Any]]]:
+        """A snapshot for display (the server's inspector): ``queue`` and ``rules`` as ``(answer, match,
+        times left or None)``, ``rates`` as ``(failure, match, rate)``."""
+        with self._lock:
+            return {
+                "queue": [(entry.answer, entry.match, entry.times) for entry in self._queue],
+                "rules": [(entry.answer, entry.match, entry.times) for entry in self._rules],
+                "rates": [(rate.failure, rate.match, rate.rate) for rate in self._rates],
+            }
 
     def take(self, request: Request, generates: bool) -> Answer | None:
         """The answer for ``request``, consuming it if queued; ``None`` when nothing applies."""
