@@ -6,6 +6,7 @@ bug of ours) into an OpenAI-shaped answer. It never sleeps and never touches a s
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from ._state import JSON, State
 from ._wire import Request, Response, dumps
 from .endpoints import chat, chat_store, completions, embeddings, models, moderations, responses, traces
 
-__all__ = ["ROUTES", "Route", "handle", "normalize"]
+__all__ = ["ROUTES", "Route", "handle", "normalize", "seed"]
 
 Handler = Callable[[State, Request], Response]
 
@@ -35,6 +36,8 @@ def normalize(path: str) -> str:
 class Route:
     """An endpoint: method, path (``{name}`` segments are parameters) and handler.
 
+    ``handler`` is a function, or ``"module:function"`` in ``fakeopenai.endpoints``, imported on the
+    first request to the route (families most tests never call cost nothing at import).
     ``generates`` marks model-generation endpoints, the ones ``fake.reply()`` answers. ``check``
     (the endpoint's own checks of a body) runs first when the SDK-type validation rejects a body, so
     its real-API wording wins for the mistakes it knows.
@@ -42,9 +45,18 @@ class Route:
 
     method: str
     path: str
-    handler: Handler
+    handler: Handler | str
     generates: bool = False
     check: Callable[[Any], None] | None = None
+
+    def resolve(self) -> Handler:
+        """The handler function (imported now if the route names it)."""
+        handler = self.handler
+        if isinstance(handler, str):
+            module, _, name = handler.partition(":")
+            handler = getattr(importlib.import_module(f"{__package__}.endpoints.{module}"), name)
+            object.__setattr__(self, "handler", handler)
+        return handler
 
     def pattern(self) -> re.Pattern[str] | None:
         if "{" not in self.path:
@@ -94,6 +106,27 @@ ROUTES: list[Route] = [
 _table = _Table(ROUTES)
 
 
+_generated: dict[int, Route] = {}
+
+
+def _find(request: Request) -> tuple[Route | None, dict[str, str]]:
+    """The hand-built route for a request, else the one the installed SDK describes (built on first use)."""
+    route, params = _table.find(request.method, request.endpoint)
+    if route is not None:
+        return route, params
+    from .endpoints import generated
+
+    plan, params = generated.find(request.method, request.endpoint, request.query)
+    if plan is None:
+        return None, {}
+    found = _generated.get(id(plan))
+    if found is None:
+        found = _generated[id(plan)] = Route(
+            plan.route.method, plan.route.path, lambda state, request: generated.handle(state, request, plan)
+        )
+    return found, params
+
+
 _checker: Callable[[str, Any, Callable[[Any], None] | None], None] | None = None
 
 
@@ -123,7 +156,7 @@ def handle(state: State, request: Request) -> Response:
     request.endpoint = normalize(request.path)
     state.requests.append(request)
     try:
-        route, request.params = _table.find(request.method, request.endpoint)
+        route, request.params = _find(request)
         if route is None:
             raise APIError(404, f"Invalid URL ({request.method} {request.path})")
         if not route.generates:
@@ -133,7 +166,7 @@ def handle(state: State, request: Request) -> Response:
                 raise failure.error()
         if state.validate and request.method == "POST" and isinstance(request.json, dict):
             _check_body()(request.endpoint, request.json, route.check)  # the SDK's own parameter types
-        response = route.handler(state, request)
+        response = route.resolve()(state, request)
     except APIError as error:
         response = error_response(state, error)
     except Exception as exc:  # a bug of ours must still answer like the API, not crash the client
@@ -150,3 +183,15 @@ def handle(state: State, request: Request) -> Response:
     request.status = response.status
     request.response = response
     return response
+
+
+def seed(state: State, request: Request) -> Response:
+    """Answer ``request`` (a create call made by ``fake.seed``) without recording it or applying faults."""
+    request.endpoint = normalize(request.path)
+    try:
+        route, request.params = _find(request)
+        if route is None:
+            raise APIError(404, f"Invalid URL ({request.method} {request.path})")
+        return route.resolve()(state, request)
+    except APIError as error:
+        return error_response(state, error)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import anyio
@@ -17,7 +18,7 @@ from ._reply import Reply, ToolCall
 from ._requests import RequestLog
 from ._script import Answer, Match, Responder
 from ._state import State
-from ._wire import Request, Response
+from ._wire import Request, Response, dumps
 from .endpoints.embeddings import embedding_for
 
 __all__ = ["FakeOpenAI", "Flavour", "Rule", "default_flavour", "fake_of"]
@@ -92,7 +93,10 @@ class FakeOpenAI:
     ``models`` replaces the catalogue ``GET /models`` lists (ids or model objects);
     ``reject_unknown_models=True`` answers any other model with the real API's 404 ``model_not_found``.
     ``rpm`` and ``tpm`` rate-limit every model as :meth:`rate_limit` does; ``clock`` (a function
-    returning seconds, e.g. a :class:`~fakeopenai.ManualClock`) is the time rate limits read.
+    returning seconds, e.g. a :class:`~fakeopenai.ManualClock`) is the fake's time: rate limits,
+    lifecycles (:meth:`lifecycle`) and ``created`` stamps follow it.
+    ``any_id=True`` makes every id of a known kind exist: retrieving, updating or deleting an object
+    that was never created answers with one made up for that id instead of the real API's 404.
     """
 
     def __init__(
@@ -109,6 +113,7 @@ class FakeOpenAI:
         rpm: int | None = None,
         tpm: int | None = None,
         clock: Callable[[], float] | None = None,
+        any_id: bool = False,
     ) -> None:
         if ttft < 0 or token_delay < 0:
             raise ValueError("ttft and token_delay must not be negative")
@@ -119,6 +124,7 @@ class FakeOpenAI:
         self._state.token_delay = token_delay
         if clock is not None:
             self._state.clock = clock
+        self._state.any_id = any_id
         if rpm is not None or tpm is not None:
             self.rate_limit(rpm, tpm)
         self.sleep: Callable[[float], None] = sleep or time.sleep
@@ -141,6 +147,58 @@ class FakeOpenAI:
         values = admission.headers
         response.headers = [(name, values.get(name, value)) for name, value in response.headers]
         return response
+
+    def seed(
+        self,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        files: Mapping[str, bytes | tuple[str, bytes]] | None = None,
+        id: str | None = None,
+    ) -> dict[str, Any]:
+        """Create an object the code under test expects to find in the account, and return it.
+
+        ``path`` is the route that creates it (``"/files"``, ``"/vector_stores"``,
+        ``"/fine_tuning/jobs"``...), ``body`` its parameters, ``files`` its file parts (field name ->
+        bytes, or ``(filename, bytes)``), ``id`` the id it takes (a new one by default). It runs the
+        same code as the API call, but is not recorded in :attr:`requests` and no fault applies.
+        ``fake.seed("/files", {"purpose": "batch"}, files={"file": ("in.jsonl", data)}, id="file-abc")``
+        """
+        request = _seed_request(path, body or {}, files)
+        request.preset_id = id
+        response = _core.seed(self._state, request)
+        payload: Any = json.loads(response.body) if response.body else {}
+        if response.status >= 400 or not isinstance(payload, dict):
+            error = payload.get("error") if isinstance(payload, dict) else None
+            message = error.get("message") if isinstance(error, dict) else response.body.decode(errors="replace")
+            raise ValueError(f"seed {path} answered {response.status}: {message}")
+        return payload
+
+    def lifecycle(self, kind: str, **seconds: float) -> FakeOpenAI:
+        """How objects of ``kind`` (``"batch"``, ``"fine_tuning.job"``, ``"vector_store.file"``...) move on.
+
+        By default an object moves one status each time it is read, so a polling loop runs and
+        finishes without sleeping. Given durations (``fake.lifecycle("batch", validating=1,
+        in_progress=60, finalizing=1)``), objects created afterwards spend that many seconds of the
+        fake's clock in each status instead (a status not named is left at once); with no durations,
+        the default comes back.
+        """
+        if any(value < 0 for value in seconds.values()):
+            raise ValueError("durations must not be negative")
+        if seconds:
+            self._state.lifecycles[kind] = dict(seconds)
+        else:
+            self._state.lifecycles.pop(kind, None)
+        return self
+
+    @property
+    def any_id(self) -> bool:
+        """Whether unknown ids of known kinds exist (see ``FakeOpenAI(any_id=...)``)."""
+        return self._state.any_id
+
+    @any_id.setter
+    def any_id(self, value: bool) -> None:
+        self._state.any_id = value
 
     def _refuse(self, request: Request, error: APIError) -> Response:
         """Record ``request`` answered with ``error`` without running it (a rate limit refused it)."""
@@ -437,6 +495,38 @@ class FakeOpenAI:
 
     def __repr__(self) -> str:
         return f"<FakeOpenAI requests={len(self.requests)} pending={len(self.pending)}>"
+
+
+def _seed_request(path: str, body: Mapping[str, Any], files: Mapping[str, bytes | tuple[str, bytes]] | None) -> Request:
+    """The request ``fake.seed`` answers: JSON, or a multipart form (built directly, never encoded)."""
+    path = "/" + path.lstrip("/")
+    if not files:
+        headers = {"content-type": "application/json"}
+        return Request("POST", "https://api.openai.com/v1" + path, "/v1" + path, headers, {}, dumps(dict(body)))
+    from ._multipart import Form, Upload
+
+    form = Form()
+    for name, value in _form_fields(body):
+        form.fields.setdefault(name, []).append(value)
+    for name, part in files.items():
+        filename, data = part if isinstance(part, tuple) else (name, part)
+        form.files.setdefault(name, []).append(Upload(filename, None, data))
+    headers = {"content-type": "multipart/form-data; boundary=fakeopenai-seed"}
+    request = Request("POST", "https://api.openai.com/v1" + path, "/v1" + path, headers, {}, b"")
+    request._form = form
+    return request
+
+
+def _form_fields(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """A JSON value as the SDK's form fields (``a[b]``, ``a[]``), every leaf a string."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _form_fields(item, f"{prefix}[{key}]" if prefix else str(key))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _form_fields(item, prefix + "[]")
+    elif value is not None:
+        yield prefix, value if isinstance(value, str) else dumps(value).decode()
 
 
 def fake_of(obj: Any) -> FakeOpenAI:

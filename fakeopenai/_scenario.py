@@ -18,6 +18,10 @@ A scenario document::
       - reply: {text: "First answer", ttft: 0.5, token_delay: 0.05}
       - fail: 500
     rate_limit: {rpm: 60, tpm: 100000, model: "gpt-4o*"}   # fake.rate_limit(...)
+    any_id: true                # FakeOpenAI(any_id=True): unknown ids of known kinds exist
+    lifecycle: {batch: {in_progress: 60}}                  # fake.lifecycle("batch", in_progress=60)
+    seed:                       # fake.seed(...): objects the code under test expects to find
+      - {path: /files, body: {purpose: batch}, files: {file: {filename: in.jsonl, text: "..."}}, id: file-abc}
     fail_rate:                  # fake.fail_rate(...): one object or a list
       - {rate: 0.1, status: 503, seed: 7, retry_after_ms: 10}
 
@@ -47,15 +51,19 @@ __all__ = [
     "FailRateSpec",
     "RateLimitSpec",
     "ScenarioError",
+    "SeedSpec",
+    "SettingsSpec",
     "Step",
     "apply",
     "build_rate_limit",
+    "build_settings",
     "fail_rate_entries",
     "failure_entries",
     "load_file",
     "parse_scenario",
     "reply_entries",
     "rule_entries",
+    "seed_entries",
 ]
 
 
@@ -98,7 +106,25 @@ class FailRateSpec:
 
 
 #: One thing a scenario or a control request applies to a fake, in order.
-Step = Entry | RateLimitSpec | FailRateSpec
+@dataclass(frozen=True)
+class SeedSpec:
+    """An object to create before the code under test runs: ``fake.seed(path, body, files=..., id=...)``."""
+
+    path: str
+    body: dict[str, Any]
+    files: dict[str, tuple[str, bytes]]
+    id: str | None
+
+
+@dataclass(frozen=True)
+class SettingsSpec:
+    """Settings of the fake: ``any_id`` (``None``: unchanged) and lifecycle durations by kind."""
+
+    any_id: bool | None
+    lifecycles: dict[str, dict[str, float]]
+
+
+Step = Entry | RateLimitSpec | FailRateSpec | SeedSpec | SettingsSpec
 
 
 _MATCH_KEYS = ("model", "contains", "endpoint", "regex")
@@ -406,8 +432,12 @@ def parse_scenario(doc: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> 
     if isinstance(doc, list):
         doc = {"rules": doc}
     spec = _object(doc, "scenario")
-    _unknown(spec, {"rules", "queue", "rate_limit", "fail_rate"}, "")
+    _unknown(spec, {"rules", "queue", "rate_limit", "fail_rate", "seed", "any_id", "lifecycle"}, "")
     entries: list[Step] = []
+    if spec.get("any_id") is not None or spec.get("lifecycle") is not None:
+        entries.append(build_settings(spec))
+    if spec.get("seed") is not None:
+        entries.extend(seed_entries(spec["seed"], "seed"))
     if spec.get("rate_limit") is not None:
         entries.append(build_rate_limit(spec["rate_limit"], "rate_limit"))
     if spec.get("fail_rate") is not None:
@@ -416,6 +446,48 @@ def parse_scenario(doc: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> 
         items = _expect(spec.get(key, []), key, "array")
         entries.extend(_entry(item, f"{key}[{i}]", rule, ttft, token_delay) for i, item in enumerate(items))
     return entries
+
+
+def build_settings(spec: Mapping[str, Any]) -> SettingsSpec:
+    """``any_id`` and ``lifecycle`` of a scenario document."""
+    any_id = _expect(spec.get("any_id"), "any_id", "boolean", "null")
+    lifecycles: dict[str, dict[str, float]] = {}
+    for kind, durations in _object(spec.get("lifecycle") or {}, "lifecycle").items():
+        lifecycles[kind] = {
+            status: _delay(seconds, f"lifecycle.{kind}.{status}")
+            for status, seconds in _object(durations, f"lifecycle.{kind}").items()
+        }
+    return SettingsSpec(any_id, lifecycles)
+
+
+def seed_entries(data: Any, param: str = "body") -> list[SeedSpec]:
+    """Objects to seed: ``{"path", "body", "files": {name: {"filename", "text" | "base64"}}, "id"}``."""
+    import base64
+    import binascii
+
+    out = []
+    for item, where in _items(data, param):
+        spec = _object(item, where)
+        _unknown(spec, {"path", "body", "files", "id"}, f"{where}.")
+        path = _expect(spec.get("path"), f"{where}.path", "string")
+        body = _object(spec.get("body") or {}, f"{where}.body")
+        files: dict[str, tuple[str, bytes]] = {}
+        for name, part in _object(spec.get("files") or {}, f"{where}.files").items():
+            at = f"{where}.files.{name}"
+            part = _object(part, at)
+            _unknown(part, {"filename", "text", "base64"}, f"{at}.")
+            filename = _expect(part.get("filename", name), f"{at}.filename", "string")
+            if "base64" in part:
+                try:
+                    data_bytes = base64.b64decode(_expect(part["base64"], f"{at}.base64", "string"), validate=True)
+                except binascii.Error:
+                    raise ScenarioError(f"{at}.base64 is not valid base64.", f"{at}.base64") from None
+            else:
+                data_bytes = _expect(part.get("text", ""), f"{at}.text", "string").encode()
+            files[name] = (filename, data_bytes)
+        seed_id = _expect(spec.get("id"), f"{where}.id", "string", "null")
+        out.append(SeedSpec(path, body, files, seed_id))
+    return out
 
 
 def load_file(path: str | Path) -> Any:
@@ -447,6 +519,16 @@ def apply(fake: FakeOpenAI, entries: Sequence[Step]) -> None:
             fake.rate_limit(entry.rpm, entry.tpm, model=entry.model)
         elif isinstance(entry, FailRateSpec):
             script.add_rate(entry.rate, entry.failure, entry.match, entry.seed)
+        elif isinstance(entry, SettingsSpec):
+            if entry.any_id is not None:
+                fake.any_id = entry.any_id
+            for kind, durations in entry.lifecycles.items():
+                fake.lifecycle(kind, **durations)
+        elif isinstance(entry, SeedSpec):
+            try:
+                fake.seed(entry.path, entry.body, files=entry.files or None, id=entry.id)
+            except ValueError as error:
+                raise ScenarioError(str(error), "seed") from None
         elif entry.rule:
             script.add_rule(entry.answer, entry.match, entry.times)
         else:

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TypeVar
 
 from ._catalogue import ModelEntry, default_models, model_id
 from ._defaults import default_reply
 from ._errors import APIError, Failure, default_error
 from ._ids import Ids
+from ._lifecycle import Progress
 from ._moderation import Moderator
 from ._ratelimit import RateLimit
 from ._reply import Reply
 from ._requests import RequestLog
 from ._script import Answer, Script
+from ._store import Store
 from ._wire import Request
 
 __all__ = ["JSON", "SSE", "State"]
+
+T = TypeVar("T")
 
 JSON = "application/json"
 SSE = "text/event-stream; charset=utf-8"
@@ -53,10 +57,15 @@ class State:
         self.script = Script()
         self.requests = RequestLog()
         self.validate = validate
-        #: Objects the API stores (responses, ...), by id.
-        self.store: dict[str, Any] = {}
+        #: Objects the API stores (responses, files, batches...), by id: the one store.
+        self.store = Store()
         self.default: Callable[[Request], Reply] = default_reply
-        self.created: Callable[[], int] = _now
+        #: Unix time (seconds) for the ``created``/``created_at`` stamps: the fake's clock (see :meth:`now`).
+        self.created: Callable[[], int] = self.now
+        #: Durations (seconds per status) by lifecycle kind (``"batch"``...); absent: a status per read.
+        self.lifecycles: dict[str, dict[str, float]] = {}
+        #: ``any_id`` mode: an unknown id of a known kind is an object that exists (else the real 404).
+        self.any_id = False
         #: Seconds before the first token / between tokens of default replies that set none.
         self.ttft = 0.0
         self.token_delay = 0.0
@@ -68,8 +77,54 @@ class State:
         self.moderator = Moderator()
         #: Requests/tokens per minute (``fake.rate_limit(...)``); ``None``: unlimited, nothing counted.
         self.limits: RateLimit | None = None
-        #: The clock rate limits read unless given their own (seconds, monotonic).
-        self.clock: Callable[[], float] = time.monotonic
+        self._clock: Callable[[], float] = time.monotonic
+        self._epoch = time.time() - time.monotonic()
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The fake's clock (seconds): rate limits and lifecycles read it, and timestamps follow it."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self._epoch = self.now() - clock()  # timestamps go on from where they are
+        self._clock = clock
+
+    def now(self) -> int:
+        """The Unix time now, on the fake's clock (a :class:`~fakeopenai.ManualClock` moves it)."""
+        return int(self._epoch + self._clock())
+
+    def timestamp(self, at: float) -> int:
+        """The Unix time of the clock reading ``at``."""
+        return int(self._epoch + at)
+
+    def progress(self, kind: str, statuses: Sequence[str]) -> Progress:
+        """A new lifecycle for an object of ``kind``: a status per read, or the durations set for ``kind``."""
+        return Progress(statuses, self._clock, self.lifecycles.get(kind))
+
+    def new_id(self, request: Request | None, prefix: str, length: int = 24) -> str:
+        """The id of an object ``request`` creates: the one a seed asked for, else a new one."""
+        if request is not None and request.preset_id:
+            return request.preset_id
+        return self.ids.make(prefix, length)
+
+    def lookup(
+        self,
+        obj_id: str,
+        kind: type[T],
+        not_found: Callable[[str], APIError],
+        make: Callable[[str], T] | None = None,
+    ) -> T:
+        """The stored ``kind`` called ``obj_id``; else, in ``any_id`` mode, ``make(obj_id)`` (stored);
+        else the real API's 404 ``not_found(obj_id)``."""
+        found = self.store.get(obj_id)
+        if isinstance(found, kind):
+            return found
+        if self.any_id and make is not None and found is None:
+            made = make(obj_id)
+            self.store[obj_id] = made
+            return made
+        raise not_found(obj_id)
 
     def check_model(self, model: str | None) -> None:
         """Raise the real API's 404 ``model_not_found`` for an unknown model, if unknown models are rejected."""
@@ -116,6 +171,3 @@ class State:
             *_STATIC_HEADERS,
         ]
 
-
-def _now() -> int:
-    return int(time.time())

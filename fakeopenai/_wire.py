@@ -6,15 +6,23 @@ real bytes on a real (or in-memory) connection, honouring its delays and faults.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-__all__ = ["Event", "Request", "Response", "coalesce", "dumps", "sse"]
+if TYPE_CHECKING:
+    from ._multipart import Form
+
+__all__ = ["Event", "Request", "Response", "coalesce", "dumps", "is_multipart", "sse"]
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+def is_multipart(content_type: str) -> bool:
+    return content_type.lower().lstrip().startswith("multipart/form-data")
 
 
 def dumps(obj: Any) -> bytes:
@@ -66,7 +74,10 @@ class Request:
     answer: Any = None
     #: The response description the fake returned for it.
     response: Response | None = field(default=None, repr=False)
+    #: An id the created object must take (``fake.seed(..., id=...)``); ``None``: a new one.
+    preset_id: str | None = field(default=None, repr=False)
     _json: Any = field(default=_UNSET, repr=False)
+    _form: Any = field(default=_UNSET, repr=False)
 
     @property
     def json(self) -> Any:
@@ -78,9 +89,25 @@ class Request:
                 self._json = None
         return self._json
 
+    @property
+    def form(self) -> Form | None:
+        """The body as a multipart form (file uploads), or ``None`` when it is not a well-formed one."""
+        if self._form is _UNSET:
+            self._form = None
+            content_type = self.headers.get("content-type")
+            if self.body and content_type and is_multipart(content_type):
+                from ._multipart import MultipartError, parse
+
+                with contextlib.suppress(MultipartError):
+                    self._form = parse(content_type, self.body)
+        return self._form  # type: ignore[no-any-return]
+
     def _body_object(self) -> dict[str, Any]:
         data = self.json
-        return data if isinstance(data, dict) else {}
+        if isinstance(data, dict):
+            return data
+        form = self.form
+        return form.as_object() if form is not None else {}
 
     @property
     def model(self) -> str | None:

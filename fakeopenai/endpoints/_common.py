@@ -10,12 +10,24 @@ from .._errors import bad_request, invalid_json
 from .._faults import apply as apply_faults
 from .._faults import has_faults
 from .._faults import non_streamed as non_streamed_faults
+from .._multipart import Form
 from .._reply import Reply
 from .._state import JSON, SSE, State
 from .._validation import check_enum, check_range
 from .._wire import Event, Request, Response, dumps, sse
 
-__all__ = ["OBFUSCATION", "enc", "json_object", "page", "pieces_for", "query_int", "token_logprob"]
+__all__ = [
+    "OBFUSCATION",
+    "enc",
+    "form_of",
+    "json_object",
+    "made_up",
+    "ok",
+    "page",
+    "pieces_for",
+    "query_int",
+    "token_logprob",
+]
 
 # Padding the real API adds to each stream chunk/delta so its length does not give the token away.
 OBFUSCATION = tuple(
@@ -30,6 +42,35 @@ def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise invalid_json()
     return body
+
+
+def form_of(request: Request) -> Form:
+    """The request body as a multipart form, or the real API's 400 for a body that is not one."""
+    form = request.form
+    if form is None:
+        raise bad_request(
+            "Invalid request: the body must be multipart/form-data (with a file part) for this endpoint.",
+            code="invalid_request",
+        )
+    return form
+
+
+def made_up(state: State, sdk_type: str, obj_id: str, **fields: Any) -> dict[str, Any]:
+    """A body of the SDK type ``sdk_type`` (``"openai.types.responses:Response"``) for ``obj_id``,
+    for the ``any_id`` mode: an object that was never created but must exist. ``fields`` override."""
+    import importlib
+
+    from .._sdk_bodies import Context, instance
+
+    module, _, name = sdk_type.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    body = instance(cls, Context(state.now(), lambda prefix: state.ids.make(prefix, 24), fields, obj_id))
+    return {**body, **fields}
+
+
+def ok(state: State, payload: Any) -> Response:
+    """A 200 JSON answer (for the object endpoints: files, batches, vector stores...)."""
+    return Response(200, state.headers(JSON), dumps(payload))
 
 
 def enc(value: Any) -> str:
@@ -107,6 +148,7 @@ def page(
     default_limit: int = 20,
     max_limit: int = 100,
     ids: bool = True,
+    lenient: bool = False,
 ) -> dict[str, Any]:
     """One page of a list endpoint, as the real API frames it (``shared/WIRE.md`` §7).
 
@@ -115,10 +157,15 @@ def page(
     ``items`` as given) are honoured. The page always carries ``object: "list"``, ``data`` and
     ``has_more`` (an SDK cursor page keeps asking while ``has_more`` is missing); ``ids=True`` adds
     ``first_id``/``last_id``. An unknown cursor gives an empty last page rather than a loop.
+    ``lenient=True`` (routes whose limits the API does not document) takes any ``limit``, below 1 as
+    the default.
     """
     limit = query_int(request, "limit")
+    if lenient and (limit is None or limit < 1):  # routes whose limits are not known: never refuse one
+        limit = default_limit
     limit = default_limit if limit is None else limit
-    check_range(limit, "limit", 1, max_limit)
+    if not lenient:
+        check_range(limit, "limit", 1, max_limit)
     ordered: Sequence[Mapping[str, Any]] = items
     if order is not None:
         chosen = request.query.get("order") or order

@@ -9,6 +9,7 @@ POST     /_fakeopenai/rate_limit   set (replace) the rate limit: ``fake.rate_lim
 GET      /_fakeopenai/rate_limit   the limit in force and each model's remaining budget (``?model=``)
 DELETE   /_fakeopenai/rate_limit   lift the rate limit (``fake.limits = None``)
 POST     /_fakeopenai/fail_rate    add seeded failure rates: ``fake.fail_rate`` fields
+POST     /_fakeopenai/seed         create objects the code expects: ``{"path", "body", "files", "id"}``
 DELETE   /_fakeopenai/fail_rate    remove every failure rate
 GET      /_fakeopenai/requests     the recorded requests (``?endpoint=/chat/*`` filters)
 GET      /_fakeopenai/status       process id, counts of requests and queued answers, every route
@@ -29,6 +30,7 @@ import dataclasses
 import fnmatch
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +122,18 @@ def _add_rates(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any
     specs = _scenario.fail_rate_entries(_body(data))
     _scenario.apply(app.fake, specs)
     return {"object": "fakeopenai.fail_rate", "added": len(specs)}
+
+
+def _seed(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Create objects the code expects: ``{"path", "body", "files", "id"}``."""
+    specs = _scenario.seed_entries(_body(data))
+    created = []
+    for spec in specs:
+        try:
+            created.append(app.fake.seed(spec.path, spec.body, files=spec.files or None, id=spec.id))
+        except ValueError as error:
+            raise APIError(400, str(error), param="path") from None
+    return {"object": "list", "data": created}
 
 
 def _clear_rates(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
@@ -220,10 +234,18 @@ def routes() -> list[dict[str, str]]:
     from ._inspector import ROUTES
 
     listed = [
-        {"method": method, "path": CONTROL_PREFIX + path, "description": (handler.__doc__ or "").strip()}
+        {"method": method, "path": CONTROL_PREFIX + path, "description": _describe(method, path, handler)}
         for (method, path), handler in _ROUTES.items()
     ]
     return listed + [{"method": m, "path": CONTROL_PREFIX + p, "description": d} for m, p, d in ROUTES]
+
+
+def _describe(method: str, path: str, handler: Handler) -> str:
+    """A route's description: its handler's docstring, else its line in this module's table."""
+    if handler.__doc__:
+        return handler.__doc__.strip()
+    found = re.search(rf"^{method} +/_fakeopenai{re.escape(path)} +(.+)$", __doc__ or "", flags=re.MULTILINE)
+    return found.group(1).strip() if found else ""
 
 
 def _index(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
@@ -248,6 +270,7 @@ _ROUTES: dict[tuple[str, str], Handler] = {
     ("DELETE", "/rate_limit"): _lift_limit,
     ("POST", "/fail_rate"): _add_rates,
     ("DELETE", "/fail_rate"): _clear_rates,
+    ("POST", "/seed"): _seed,
     ("GET", "/requests"): _requests,
     ("GET", "/status"): _status,
     ("GET", "/script"): _script,
