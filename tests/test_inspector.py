@@ -140,6 +140,17 @@ def test_the_feed_sends_each_request_with_its_stream_events(base: str) -> None:
     assert "events" not in embedding_request["response"]
 
 
+def test_a_long_backlog_arrives_whole_and_in_order(base: str) -> None:
+    count = 2 * _inspector.BATCH + 5  # more than one look sends
+    with httpx.Client(base_url=base) as client:
+        for index in range(count):
+            client.get(f"/v1/models?n={index}").raise_for_status()
+    events = feed_events(base, count + 1)
+    requests = [data for name, data in events if name == "request"]
+    assert [request["seq"] for request in requests] == list(range(1, count + 1))
+    assert [request["query"]["n"] for request in requests] == [str(index) for index in range(count)]
+
+
 def test_the_feed_goes_on_with_new_requests_and_tells_of_resets(base: str) -> None:
     with httpx.stream("GET", f"{base}/_fakeopenai/events", timeout=10) as response:
         lines = response.iter_lines()

@@ -42,7 +42,10 @@ INTERVAL = 0.1
 #: Seconds of silence after which the feed sends a comment, so that proxies keep the connection.
 KEEPALIVE = 15.0
 #: Requests a new connection is sent from the log (the most recent).
-BACKLOG = 500
+BACKLOG = 200
+#: Requests sent per look at most (the rest at the next look), so that a connection to a busy server
+#: never holds the event loop, which times every stream, for long: about a millisecond per request.
+BATCH = 20
 #: Events and characters shown per response; longer ones are cut (``event_count`` tells how many).
 MAX_EVENTS = 2000
 MAX_TEXT = 64 * 1024
@@ -117,7 +120,7 @@ class Tracker:
         return sse(item, "request")
 
     def changes(self) -> bytes:
-        """The events since the last call (all recent requests on the first), as bytes to send."""
+        """The events since the last call (the recent requests, :data:`BATCH` at a time, on the first)."""
         out: list[bytes] = []
         log = self.app.fake.requests
         count = len(log)
@@ -130,15 +133,13 @@ class Tracker:
             else:
                 start = found + 1
         now = time.monotonic()
-        for request in log[start:count]:
+        end = min(count, start + BATCH)
+        for request in log[start:end]:
             self.seq += 1
             out.append(self.view(self.seq, request))
             if _open(request):
                 self.open[request] = (self.seq, now)
-        if count:
-            self.last = log[count - 1]
-        elif self.last is not None:
-            self.last = None
+        self.last = log[end - 1] if end else None
         for request, (seq, since) in list(self.open.items()):
             if not _open(request) or now - since > 600:
                 del self.open[request]
