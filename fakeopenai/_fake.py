@@ -86,7 +86,9 @@ class FakeOpenAI:
     >>> client = OpenAI(api_key="test", http_client=fake.client())
     >>> fake.reply("Hello there!")       # the next generation request gets this
 
-    ``seed`` makes ids repeatable; ``validate=False`` turns request validation off; ``sleep`` and
+    ``seed`` makes ids repeatable; ``validate=False`` turns request validation off; ``strict=True``
+    answers 400 for any body outside the SDK's parameter types (by default only what the real API is
+    known to refuse gets a 400, the rest is accepted with ``request.warnings``); ``sleep`` and
     ``async_sleep`` replace the waits of delayed answers (e.g. to record them instead of waiting).
     ``ttft`` and ``token_delay`` (seconds) time the default reply, and the replies scripted as data
     (the server's control API, scenario files) that set no timing of their own.
@@ -104,6 +106,7 @@ class FakeOpenAI:
         *,
         seed: int | str | None = None,
         validate: bool = True,
+        strict: bool = False,
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
         ttft: float = 0.0,
@@ -118,7 +121,11 @@ class FakeOpenAI:
         if ttft < 0 or token_delay < 0:
             raise ValueError("ttft and token_delay must not be negative")
         self._state = State(
-            seed=seed, validate=validate, models=models, reject_unknown_models=reject_unknown_models
+            seed=seed,
+            validate=validate,
+            strict=strict,
+            models=models,
+            reject_unknown_models=reject_unknown_models,
         )
         self._state.ttft = ttft
         self._state.token_delay = token_delay
@@ -173,6 +180,24 @@ class FakeOpenAI:
             message = error.get("message") if isinstance(error, dict) else response.body.decode(errors="replace")
             raise ValueError(f"seed {path} answered {response.status}: {message}")
         return payload
+
+    def add_file(
+        self,
+        data: bytes | str,
+        *,
+        filename: str | None = None,
+        purpose: str = "user_data",
+        id: str | None = None,
+    ) -> dict[str, Any]:
+        """Put a file in the account (as ``files.create`` would) and return its ``file`` object.
+
+        ``data`` is the bytes (text is UTF-8 encoded); ``filename`` defaults to ``file.jsonl`` for
+        ``purpose="batch"`` (which needs ``.jsonl``) and ``file.txt`` otherwise; ``id`` is the id it
+        takes. Shorthand for ``seed("/files", {"purpose": purpose}, files={"file": (filename, data)}, id=id)``.
+        """
+        raw = data.encode() if isinstance(data, str) else data
+        name = filename or ("file.jsonl" if purpose == "batch" else "file.txt")
+        return self.seed("/files", {"purpose": purpose}, files={"file": (name, raw)}, id=id)
 
     def lifecycle(self, kind: str, **seconds: float) -> FakeOpenAI:
         """How objects of ``kind`` (``"batch"``, ``"fine_tuning.job"``, ``"vector_store.file"``...) move on.
