@@ -12,7 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import Any, overload
 
 from ._errors import Failure
 from ._limits import count
@@ -198,6 +198,16 @@ class Script:
         """How many uses of queued answers remain (``len(pending)``)."""
         with self._lock:
             return sum(entry.times or 1 for entry in self._queue)
+
+    def entries(self) -> dict[str, list[tuple[Any, Match, Any]]]:
+        """A snapshot for display (the server's inspector): ``queue`` and ``rules`` as ``(answer, match,
+        times left or None)``, ``rates`` as ``(failure, match, rate)``."""
+        with self._lock:
+            return {
+                "queue": [(entry.answer, entry.match, entry.times) for entry in self._queue],
+                "rules": [(entry.answer, entry.match, entry.times) for entry in self._rules],
+                "rates": [(rate.failure, rate.match, rate.rate) for rate in self._rates],
+            }
 
     def take(self, request: Request, generates: bool, responder: bool = True) -> Answer | None:
         """The answer for ``request``, consuming it if queued; ``None`` when nothing applies.

@@ -341,7 +341,7 @@ class FakeOpenAIApp:
             return
         raw_query: bytes = scope.get("query_string", b"")
         if self.control and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
-            await self._control(scope, path, raw_query, body, send)
+            await self._control(scope, path, raw_query, body, receive, send)
             return
         request = Request(
             scope["method"],
@@ -441,11 +441,19 @@ class FakeOpenAIApp:
         self.fake.requests.append(request)
         return response
 
-    async def _control(self, scope: Scope, path: str, raw_query: bytes, body: bytes | APIError, send: Send) -> None:
+    async def _control(
+        self, scope: Scope, path: str, raw_query: bytes, body: bytes | APIError, receive: Receive, send: Send
+    ) -> None:
         from ._control import handle
 
         status: int
         payload: Any
+        if scope["method"] == "GET":  # the inspector's page and event feed, which are not JSON
+            from . import _inspector
+
+            sub = path[len(CONTROL_PREFIX) :]
+            if await _inspector.serve(self, scope, sub, Headers(scope["headers"]), _query(raw_query), receive, send):
+                return
         if isinstance(body, APIError):
             status, payload = body.status, body.body()
         else:
