@@ -438,6 +438,11 @@ def create(state: State, request: Request) -> Response:
     body = json_object(request)
     if state.validate:
         validate(body)
+    conversation = None
+    if body.get("conversation") is not None:  # items before this turn are context; both grow by it
+        from .conversations import for_response
+
+        conversation = for_response(state, body)
     previous = _previous(state, body)
     reply = state.reply_for(request)
     model = reply.model or str(body.get("model") or "")
@@ -446,7 +451,7 @@ def create(state: State, request: Request) -> Response:
 
     value = body.get("input")
     turn_tokens = count_value(value, model)
-    prompt = _prompt_tokens(body, model, previous)
+    prompt = _prompt_tokens(body, model, previous) + (conversation.tokens(model) if conversation else 0)
     steps = sum(len(out.pieces) for out in outs)
     completion = reasoning_tokens + sum(
         len(out.pieces) + (out.item["type"] == "function_call") for out in outs if out.item["type"] != "reasoning"
@@ -462,6 +467,8 @@ def create(state: State, request: Request) -> Response:
     if final["store"]:
         context = (previous.context_tokens if previous is not None else 0) + turn_tokens + usage.completion
         state.store[response_id] = StoredResponse(final, value, previous, context)
+    if conversation is not None:
+        conversation.append(state, value, final["output"])
 
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
