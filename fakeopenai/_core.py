@@ -118,6 +118,8 @@ ROUTES: list[Route] = [
         "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}",
         "fine_tuning:unshare",
     ),
+    Route("POST", "/fine_tuning/alpha/graders/run", "graders:run"),
+    Route("POST", "/fine_tuning/alpha/graders/validate", "graders:validate"),
     Route("POST", "/containers", "containers:create"),
     Route("GET", "/containers", "containers:list_containers"),
     Route("GET", "/containers/{container_id}", "containers:retrieve"),

@@ -806,6 +806,7 @@ from openai.types.containers import FileCreateResponse, FileListResponse, FileRe
 from openai.types.conversations import Conversation, ConversationItem, ConversationItemList  # noqa: E402
 from openai.types.conversations.conversation_deleted_resource import ConversationDeletedResource  # noqa: E402
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent  # noqa: E402
+from openai.types.fine_tuning.alpha import GraderRunResponse, GraderValidateResponse  # noqa: E402
 from openai.types.fine_tuning.checkpoints import (  # noqa: E402
     PermissionCreateResponse,
     PermissionDeleteResponse,
@@ -866,6 +867,10 @@ CONTRACTS.update(
         ),
         ("DELETE", "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}"): Contract(
             Shape(PermissionDeleteResponse, "DeleteFineTuningCheckpointPermissionResponse")
+        ),
+        ("POST", "/fine_tuning/alpha/graders/run"): Contract(Shape(GraderRunResponse, "RunGraderResponse")),
+        ("POST", "/fine_tuning/alpha/graders/validate"): Contract(
+            Shape(GraderValidateResponse, "ValidateGraderResponse")
         ),
         ("POST", "/containers"): Contract(Shape(ContainerCreateResponse, "ContainerResource")),
         ("GET", "/containers"): Contract(Shape(SyncCursorPage[ContainerListResponse], "ContainerListResource")),
@@ -944,6 +949,29 @@ async def test_fine_tuning(run: Conformance) -> None:
         permission_id=shared.data[0].id,
     )
     assert run.counts["bodies"] == 15 and run.counts["error bodies"] == 3
+
+
+async def test_graders(run: Conformance) -> None:
+    check = {"type": "string_check", "name": "exact", "input": "{{sample.output_text}}", "reference": "{{item.a}}"}
+    check["operation"] = "eq"
+    similar = {
+        "type": "text_similarity",
+        "name": "close",
+        "input": "{{sample.output_text}}",
+        "reference": "Paris!",
+        "evaluation_metric": "fuzzy_match",
+    }
+    result = await run("fine_tuning.alpha.graders.run", grader=check, model_sample="Paris", item={"a": "Paris"})
+    assert result.reward == 1.0
+    named = {"exact": check, "close": similar}
+    multi = {"type": "multi", "name": "both", "graders": named, "calculate_output": "exact"}
+    result = await run("fine_tuning.alpha.graders.run", grader=multi, model_sample="Paris", item={"a": "Rome"})
+    assert result.sub_rewards["exact"] == 0.0 and 0 < result.reward < 1
+    multi["graders"] = similar  # one grader, as the SDK's type has it
+    result = await run("fine_tuning.alpha.graders.run", grader=multi, model_sample="Paris", item={"a": "Rome"})
+    assert result.sub_rewards == {"close": result.reward}
+    await run("fine_tuning.alpha.graders.validate", grader=similar)
+    assert run.counts["bodies"] == 4
 
 
 async def test_containers(run: Conformance) -> None:
