@@ -92,6 +92,12 @@ async def test_responses_append_to_the_conversation(api: Api) -> None:
     ]
     assert items[-1].type == "function_call" and items[-1].name == "get_time"
     assert items[2].id == first.output[0].id  # output items keep their ids
+    listed = (await api("responses.input_items.list", response_id=first.id)).data
+    assert [item.id for item in listed] == [items[1].id]  # the same input item, the same id
+    if hasattr(api.client.responses, "input_tokens"):  # openai 1.x lacks input_tokens.count
+        alone = await api("responses.input_tokens.count", model="gpt-4.1", input="Hi")
+        inside = await api("responses.input_tokens.count", model="gpt-4.1", input="Hi", conversation=conversation.id)
+        assert inside.input_tokens > alone.input_tokens
 
 
 async def test_rules_between_conversation_and_previous_response_id(api: Api) -> None:

@@ -49,12 +49,14 @@ class StoredConversation:
         skipped = ("id", "status", "type")
         return count_value([{k: v for k, v in item.items() if k not in skipped} for item in self.items], model)
 
-    def append(self, state: State, value: Any, output: list[dict[str, Any]]) -> None:
-        """Add a response's input (``str`` or items, as sent) and its output items."""
+    def append(self, state: State, value: Any, output: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add a response's input (``str`` or items, as sent) and its output items; return the input items."""
         from .responses import _input_items
 
-        self.items.extend(_input_items(state, value))
+        added = _input_items(state, value)
+        self.items.extend(added)
         self.items.extend(output)
+        return added
 
 
 def not_found(conversation_id: str) -> APIError:

@@ -472,7 +472,9 @@ def create(state: State, request: Request) -> Response:
         context = (previous.context_tokens if previous is not None else 0) + turn_tokens + usage.completion
         state.store[response_id] = StoredResponse(final, value, previous, context)
     if conversation is not None:
-        conversation.append(state, value, final["output"])
+        added = conversation.append(state, value, final["output"])
+        if final["store"]:  # input_items.list shows the same items (same ids) as the conversation
+            state.store[response_id]._items = added
 
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
@@ -668,6 +670,11 @@ def count_input_tokens(state: State, request: Request) -> Response:
         for i, item in enumerate(body["input"]):
             _check_item(item, i)
     tokens = _prompt_tokens(body, str(body.get("model") or ""), _previous(state, body))
+    if body.get("conversation") is not None:  # the conversation's items are context too
+        from .conversations import for_response
+
+        conversation = for_response(state, body)
+        tokens += conversation.tokens(str(body.get("model") or "")) if conversation else 0
     return Response(200, state.headers(JSON), dumps({"object": "response.input_tokens", "input_tokens": tokens}))
 
 
