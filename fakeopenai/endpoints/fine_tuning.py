@@ -103,17 +103,21 @@ def _job(state: State, request: Request) -> StoredJob:
 # -- the lifecycle ------------------------------------------------------------------------------
 
 
-def _event(state: State, job: StoredJob, at: float, message: str, **extra: Any) -> None:
-    event: dict[str, Any] = {
-        "object": "fine_tuning.job.event",
-        "id": "ftevent-" + state.ids.token(24),
-        "created_at": state.timestamp(at),
-        "level": extra.pop("level", "info"),
-        "message": message,
-        "data": extra.pop("data", {}),
-        "type": extra.pop("type", "message"),
-    }
-    job.events.append(event)
+def _event(
+    state: State, job: StoredJob, at: float, message: str, kind: str = "message", data: dict[str, Any] | None = None
+) -> None:
+    """Add an event (``info``; ``kind`` ``message`` or ``metrics``) entered at clock time ``at``."""
+    job.events.append(
+        {
+            "object": "fine_tuning.job.event",
+            "id": "ftevent-" + state.ids.token(24),
+            "created_at": state.timestamp(at),
+            "level": "info",
+            "message": message,
+            "data": data or {},
+            "type": kind,
+        }
+    )
 
 
 def _hyperparameters(job: StoredJob) -> dict[str, Any]:
@@ -173,7 +177,7 @@ def _succeed(state: State, job: StoredJob, at: float) -> None:
             job,
             at,
             f"Step {step}/{total}: training loss={loss}",
-            type="metrics",
+            kind="metrics",
             data={"step": step, "train_loss": loss, "total_steps": total, "train_mean_token_accuracy": 0.9},
         )
     for epoch in range(max(1, epochs - 2), epochs + 1):
