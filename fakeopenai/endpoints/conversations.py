@@ -43,11 +43,22 @@ class StoredConversation:
 
     body: dict[str, Any]
     items: list[dict[str, Any]] = field(default_factory=list)
+    #: Tokens of the first ``n`` items, by model: (n, tokens); items only grow, except by ``remove``.
+    _counted: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def tokens(self, model: str) -> int:
         """What the items cost a response as context (their content; ids and statuses are free)."""
         skipped = ("id", "status", "type")
-        return count_value([{k: v for k, v in item.items() if k not in skipped} for item in self.items], model)
+        done, total = self._counted.get(model, (0, 0))
+        fresh = self.items[done:]
+        total += count_value([{k: v for k, v in item.items() if k not in skipped} for item in fresh], model)
+        self._counted[model] = (len(self.items), total)
+        return total
+
+    def remove(self, item: dict[str, Any]) -> None:
+        """Delete one item."""
+        self.items.remove(item)
+        self._counted.clear()
 
     def append(self, state: State, value: Any, output: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Add a response's input (``str`` or items, as sent) and its output items; return the input items."""
@@ -209,5 +220,5 @@ def delete_item(state: State, request: Request) -> Response:
     conversation = _conversation(state, request)
     item_id = request.params["item_id"]
     if not (state.any_id and not any(item.get("id") == item_id for item in conversation.items)):
-        conversation.items.remove(_item(conversation, item_id))
+        conversation.remove(_item(conversation, item_id))
     return ok(state, conversation.body)
