@@ -27,7 +27,7 @@ from .._reply import Reply
 from .._schema import tool_arguments
 from .._state import JSON, SSE, State
 from .._tokens import split_tokens
-from .._usage import Usage, count_messages, count_value, tools_tokens, usage_for
+from .._usage import count_messages, count_value, tools_tokens, usage_for
 from .._validation import FieldCheck, check_enum, check_options, check_type, ranged, require, typed
 from .._wire import Event, Request, Response, dumps, sse
 from ._common import (
@@ -35,6 +35,7 @@ from ._common import (
     enc,
     json_object,
     json_response,
+    made_up,
     page,
     pieces_for,
     query_int,
@@ -163,15 +164,14 @@ def _not_found(response_id: str) -> APIError:
     return APIError(404, f"Response with id '{response_id}' not found.")
 
 
+def _made_up(state: State, response_id: str) -> StoredResponse:
+    """A finished background response of that id (the ``any_id`` mode)."""
+    body = made_up(state, "openai.types.responses:Response", response_id, status="completed", background=True)
+    return StoredResponse(body, [], None, 0)
+
+
 def _stored(state: State, response_id: str) -> StoredResponse:
     return state.lookup(response_id, StoredResponse, _not_found, lambda missing: _made_up(state, missing))
-
-
-def _made_up(state: State, response_id: str) -> StoredResponse:
-    """What ``any_id`` mode finds for an unknown id: an empty, completed (background) response."""
-    body = _envelope({"background": True}, response_id, state.now(), "gpt-4o", [], None)
-    body["usage"] = Usage(0, 0).responses()
-    return StoredResponse(body, None, None, 0)
 
 
 # -- input items ------------------------------------------------------------------------------
@@ -488,12 +488,16 @@ def _previous(state: State, body: dict[str, Any]) -> StoredResponse | None:
     previous_id = body.get("previous_response_id")
     if not previous_id:
         return None
-    not_found = bad_request(
-        f"Previous response with id '{previous_id}' not found.",
-        param="previous_response_id",
-        code="previous_response_not_found",
-    )
-    return state.lookup(previous_id, StoredResponse, lambda _: not_found, lambda missing: _made_up(state, missing))
+    previous = state.store.get(previous_id)
+    if previous is None and state.any_id and isinstance(previous_id, str):
+        previous = state.store[previous_id] = _made_up(state, previous_id)
+    if not isinstance(previous, StoredResponse):
+        raise bad_request(
+            f"Previous response with id '{previous_id}' not found.",
+            param="previous_response_id",
+            code="previous_response_not_found",
+        )
+    return previous
 
 
 def _prompt_tokens(body: dict[str, Any], model: str, previous: StoredResponse | None) -> int:
