@@ -59,6 +59,8 @@ async def test_job_runs_to_a_model_chat_accepts(api: Api) -> None:
     assert any(event.type == "metrics" and event.data["step"] for event in events)
     page = await api("fine_tuning.jobs.list_events", fine_tuning_job_id=job.id, limit=2)
     assert len(page.data) == 2 and page.has_more
+    default = await api("fine_tuning.jobs.list_events", fine_tuning_job_id=job.id, limit=0)  # no range documented
+    assert len(default.data) == min(20, len(events)) > 2
 
     checkpoints = (await api("fine_tuning.jobs.checkpoints.list", fine_tuning_job_id=job.id)).data
     steps = [c.step_number for c in checkpoints]

@@ -14,7 +14,9 @@ and the model joins the catalogue (``models.list``; chat completions accept it e
 shows a paused job with ``status: "paused"``, but neither the spec's enum nor the SDK's type has
 that status (a strict client would refuse it), so a paused job keeps its status and says so in its
 events. In ``any_id`` mode, cancelling, pausing or resuming a job in the wrong state answers the job
-unchanged instead of a 400, and a training file of any purpose is accepted.
+unchanged instead of a 400, and a training file of any purpose is accepted. The lists take any
+``limit`` (the API documents no range for them; below 1 means the default), as ``page`` does for
+such routes.
 """
 
 from __future__ import annotations
@@ -317,21 +319,21 @@ def list_jobs(state: State, request: Request) -> Response:
         metadata = job.body.get("metadata") or {}
         if all(metadata.get(key) == value for key, value in wanted.items()):
             items.append(job.body)
-    return ok(state, page(items[::-1], request, order=None, ids=False))
+    return ok(state, page(items[::-1], request, order=None, ids=False, lenient=True))
 
 
 def events(state: State, request: Request) -> Response:
     """``GET /fine_tuning/jobs/{id}/events``: newest first (a read: the job moves on)."""
     job = _job(state, request)
     _refresh(state, job, read=True)
-    return ok(state, page(job.events[::-1], request, order=None, ids=False))
+    return ok(state, page(job.events[::-1], request, order=None, ids=False, lenient=True))
 
 
 def checkpoints(state: State, request: Request) -> Response:
     """``GET /fine_tuning/jobs/{id}/checkpoints``: newest first (a read: the job moves on)."""
     job = _job(state, request)
     _refresh(state, job, read=True)
-    return ok(state, page(job.checkpoints[::-1], request, order=None, default_limit=10))
+    return ok(state, page(job.checkpoints[::-1], request, order=None, default_limit=10, lenient=True))
 
 
 # -- cancel, pause, resume --------------------------------------------------------------------
@@ -422,7 +424,7 @@ def permissions(state: State, request: Request) -> Response:
             code="invalid_value",
         )
     ordered = items if order == "ascending" else items[::-1]
-    return ok(state, page(ordered, request, order=None, default_limit=10))
+    return ok(state, page(ordered, request, order=None, default_limit=10, lenient=True))
 
 
 def unshare(state: State, request: Request) -> Response:
