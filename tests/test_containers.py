@@ -9,13 +9,12 @@ import openai
 import pytest
 
 from fakeopenai import FakeOpenAI
-from fakeopenai.endpoints.files import add_file
 
 from .conftest import Api
 
 
 async def test_container_lifecycle(api: Api) -> None:
-    uploaded = add_file(api.fake._state, b"print('hi')\n", "script.py", "user_data")
+    uploaded = await api("files.create", file=("script.py", b"print('hi')\n"), purpose="user_data")
     container = await api(
         "containers.create",
         name="sandbox",

@@ -11,7 +11,6 @@ import openai
 import pytest
 
 from fakeopenai import FakeOpenAI, ManualClock
-from fakeopenai.endpoints.files import add_file
 
 from .conftest import Api
 
@@ -19,8 +18,8 @@ TRAINING = b'{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistan
 
 
 def training_file(fake: FakeOpenAI, purpose: str = "fine-tune") -> str:
-    """An uploaded training file (through the files module: its routes are another family's)."""
-    return add_file(fake._state, TRAINING, "train.jsonl", purpose).id
+    """An uploaded training file (seeded)."""
+    return str(fake.add_file(TRAINING, filename="train.jsonl", purpose=purpose)["id"])
 
 
 async def run_to_end(api: Api, job: Any) -> tuple[Any, list[str]]:
@@ -43,7 +42,9 @@ async def test_job_runs_to_a_model_chat_accepts(api: Api) -> None:
     assert model == f"ft:gpt-4o-mini:user-fakeopenai:support:{job.id[-8:]}"
     assert job.finished_at is not None and job.trained_tokens and job.hyperparameters.n_epochs == 3
     results = job.result_files
-    assert len(results) == 1 and api.fake._state.store[results[0]].body["purpose"] == "fine-tune-results"
+    assert len(results) == 1 and (await api("files.retrieve", file_id=results[0])).purpose == "fine-tune-results"
+    content = await api("files.content", file_id=results[0])
+    assert content.content.startswith(b"step,train_loss")
 
     assert model in [m.id for m in (await api("models.list")).data]
     assert (await api("models.retrieve", model=model)).owned_by == "user-fakeopenai"
