@@ -451,6 +451,11 @@ def create(state: State, request: Request) -> Response:
     body = json_object(request)
     if state.validate:
         validate(body)
+    conversation = None
+    if body.get("conversation") is not None:  # items before this turn are context; both grow by it
+        from .conversations import for_response
+
+        conversation = for_response(state, body)
     previous = _previous(state, body)
     reply = state.reply_for(request)
     model = reply.model or str(body.get("model") or "")
@@ -459,7 +464,7 @@ def create(state: State, request: Request) -> Response:
 
     value = body.get("input")
     turn_tokens = count_value(value, model)
-    prompt = _prompt_tokens(body, model, previous)
+    prompt = _prompt_tokens(body, model, previous) + (conversation.tokens(model) if conversation else 0)
     steps = sum(len(out.pieces) for out in outs)
     completion = reasoning_tokens + sum(
         len(out.pieces) + (out.item["type"] == "function_call") for out in outs if out.item["type"] != "reasoning"
@@ -475,6 +480,10 @@ def create(state: State, request: Request) -> Response:
     if final["store"]:
         context = (previous.context_tokens if previous is not None else 0) + turn_tokens + usage.completion
         state.store[response_id] = StoredResponse(final, value, previous, context)
+    if conversation is not None:
+        added = conversation.append(state, value, final["output"])
+        if final["store"]:  # input_items.list shows the same items (same ids) as the conversation
+            state.store[response_id]._items = added
 
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
@@ -674,6 +683,11 @@ def count_input_tokens(state: State, request: Request) -> Response:
         for i, item in enumerate(body["input"]):
             _check_item(item, i)
     tokens = _prompt_tokens(body, str(body.get("model") or ""), _previous(state, body))
+    if body.get("conversation") is not None:  # the conversation's items are context too
+        from .conversations import for_response
+
+        conversation = for_response(state, body)
+        tokens += conversation.tokens(str(body.get("model") or "")) if conversation else 0
     return Response(200, state.headers(JSON), dumps({"object": "response.input_tokens", "input_tokens": tokens}))
 
 
