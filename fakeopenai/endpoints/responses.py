@@ -87,7 +87,8 @@ _CHECKS: dict[str, FieldCheck] = {
     "top_p": ranged("top_p", 0, 1),
     # The real API refuses fewer than 16 output tokens.
     "max_output_tokens": ranged("max_output_tokens", 16, MAX_OUTPUT_TOKENS, "integer"),
-    "max_tool_calls": ranged("max_tool_calls", 1, None, "integer"),
+    # The spec sets no minimum (0: no built-in tool call at all); a negative count means nothing.
+    "max_tool_calls": ranged("max_tool_calls", 0, None, "integer"),
     "top_logprobs": ranged("top_logprobs", 0, 20, "integer"),
     "instructions": typed("instructions", "string", "array"),
     "tools": typed("tools", "array"),
@@ -107,8 +108,16 @@ _CHECKS: dict[str, FieldCheck] = {
 
 
 def validate(body: dict[str, Any]) -> None:
-    """Raise the real API's 400 for a body it would reject."""
-    require(body, "model", "string")
+    """Raise the real API's 400 for a body it would reject.
+
+    ``model`` may be left out when a stored ``prompt`` names it (the spec's ``CreateResponse``
+    requires nothing; the SDK types ``model`` as optional since 3.x); without either, nothing says
+    which model answers, and the API's ``missing_required_parameter`` is the answer.
+    """
+    if body.get("prompt") is None:
+        require(body, "model", "string")
+    else:
+        check_type(body.get("model"), "model", "string")
     value = body.get("input")
     check_type(value, "input", "string", "array")
     if type(value) is list:
@@ -458,7 +467,7 @@ def create(state: State, request: Request) -> Response:
         conversation = for_response(state, body)
     previous = _previous(state, body)
     reply = state.reply_for(request)
-    model = reply.model or str(body.get("model") or "")
+    model = reply.model or str(body.get("model") or "gpt-4.1")  # a prompt's model, when only it names one
     include = body.get("include") or []
     outs, reasoning_tokens, reason = _output(state, body, reply, include)
 
