@@ -607,8 +607,8 @@ def _stream(
                 head + ',"name":' + enc(item["name"]) + ',"arguments":' + enc(item["arguments"]),
             )
         elif kind == "file_search_call":
-            added = {**item, "status": "in_progress", "queries": [], "results": None}
-            emit("response.output_item.added", position + ',"item":' + enc(added))
+            searching = {**item, "status": "in_progress", "queries": [], "results": None}
+            emit("response.output_item.added", position + ',"item":' + enc(searching))
             for status in ("in_progress", "searching", "completed"):
                 emit("response.file_search_call." + status, head)
         else:

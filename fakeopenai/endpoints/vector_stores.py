@@ -28,7 +28,7 @@ from .._state import JSON, State
 from .._validation import check_enum, check_range, check_type, require
 from .._wire import Request, Response, dumps
 from ._common import json_object, page
-from .files import StoredFile, find_file
+from .files import StoredFile, add_file, find_file
 from .search_index import Chunk, check_filter, chunk_text, matches, rewrite, score_chunks
 
 __all__ = ["AUTO_CHUNKING", "KIND", "FileBatch", "Hit", "StoreFile", "VectorStore", "chunking", "find_store", "search"]
@@ -125,6 +125,8 @@ class VectorStore:
         body["last_active_at"] = state.now()
         after = body.get("expires_after")
         body["expires_at"] = body["last_active_at"] + after["days"] * _DAY if after else None
+        if not after:
+            body.pop("expires_after", None)  # optional, not nullable, in the spec: absent when there is none
 
 
 @dataclass(eq=False)
@@ -269,10 +271,12 @@ def _attach(
     batch_id: str | None = None,
     ready: bool = False,
 ) -> StoreFile:
-    """Attach ``stored`` to ``store`` (again, if it was): a new ingestion, ``in_progress``."""
+    """Attach ``stored`` to ``store`` (again, if it was): a new ingestion, ``in_progress``; ``ready``:
+    already ``completed`` (seeded documents, made-up files of the ``any_id`` mode)."""
     filename = str(stored.body.get("filename") or "")
     extension = posixpath.splitext(filename)[1].lower()
-    statuses = ("in_progress", "failed") if extension and extension not in SUPPORTED else ("in_progress", "completed")
+    unsupported = extension and extension not in SUPPORTED and not ready
+    statuses = ("in_progress", "failed") if unsupported else ("in_progress", "completed")
     progress = state.progress(KIND, statuses)
     if ready:
         progress.finish()
@@ -302,7 +306,7 @@ def _store_body(
     state: State, store_id: str, name: str, expires_after: Mapping[str, Any] | None, metadata: Mapping[str, Any]
 ) -> dict[str, Any]:
     now = state.now()
-    return {
+    body = {
         "id": store_id,
         "object": "vector_store",
         "created_at": now,
@@ -315,6 +319,9 @@ def _store_body(
         "last_active_at": now,
         "metadata": dict(metadata),
     }
+    if not expires_after:
+        del body["expires_after"]  # optional, not nullable, in the spec: absent when there is none
+    return body
 
 
 def _expires_after(value: Any) -> dict[str, Any] | None:
@@ -328,8 +335,14 @@ def _expires_after(value: Any) -> dict[str, Any] | None:
 
 
 def create(state: State, request: Request) -> Response:
-    """``POST /vector_stores``: a new store, attaching ``file_ids`` with ``chunking_strategy``."""
-    body = json_object(request)
+    """``POST /vector_stores``: a new store, attaching ``file_ids`` with ``chunking_strategy``.
+
+    Seeding may also send documents: ``fake.seed("/vector_stores", {"name": "kb"}, files={"faq.md":
+    b"..."})`` stores each part as a file (``purpose: "assistants"``, named by its filename) and
+    attaches it already ``completed``.
+    """
+    form = request.form if request.headers.get("content-type", "").startswith("multipart/") else None
+    body = _seeded_body(form.as_object()) if form is not None else json_object(request)
     check_type(body.get("name"), "name", "string")
     check_type(body.get("description"), "description", "string")
     check_type(body.get("metadata"), "metadata", "object")
@@ -343,7 +356,28 @@ def create(state: State, request: Request) -> Response:
     state.store[store_id] = store
     for stored in files:
         _attach(state, store, stored, {}, strategy)
+    if form is not None:
+        for upload in (upload for uploads in form.files.values() for upload in uploads):
+            document = add_file(state, upload.data, upload.filename or "document.txt", "assistants")
+            _attach(state, store, document, {}, strategy, ready=True)
     return _answer(state, store.view(state), list(store.files.values()))
+
+
+_NUMBERS = frozenset(("days", "max_chunk_size_tokens", "chunk_overlap_tokens"))
+
+
+def _seeded_body(fields: dict[str, Any]) -> dict[str, Any]:
+    """A seed's form fields (every leaf a string) with the numbers of a create body made numbers again."""
+
+    def restore(node: Any, key: str = "") -> Any:
+        if isinstance(node, dict):
+            return {k: restore(v, k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [restore(v) for v in node]
+        return int(node) if key in _NUMBERS and str(node).isdigit() else node
+
+    restored: dict[str, Any] = restore(fields)
+    return restored
 
 
 def list_stores(state: State, request: Request) -> Response:
@@ -365,7 +399,7 @@ def update(state: State, request: Request) -> Response:
     check_type(body.get("name"), "name", "string")
     check_type(body.get("metadata"), "metadata", "object")
     if "expires_after" in body:
-        store.body["expires_after"] = _expires_after(body["expires_after"])
+        store.body["expires_after"] = _expires_after(body["expires_after"])  # null: none (touch drops it)
     if body.get("name") is not None:
         store.body["name"] = body["name"]
     if body.get("metadata") is not None:
