@@ -6,7 +6,8 @@ The real API embeds chunks and ranks them by meaning; the fake ranks them by wor
   tokens (the fake's token split, ``_tokens.split_tokens``) that overlap by ``chunk_overlap_tokens``.
 - **Score**: Okapi BM25 (k1 = 1.2, b = 0.75) of the query words in a chunk, over every chunk being
   searched, divided by the best score the query could reach (each of its words saturated): a number
-  in [0, 1], 1 for a chunk that has every query word many times. Words are lower-cased ``\\w+`` runs.
+  in [0, 1], 1 for a chunk that has every query word many times. Words are lower-cased ``\\w+`` runs
+  with the common English suffixes (-s, -es, -ed, -ing, -ly) stripped ("returned" matches "returns").
   Chunks that share no word with the query score 0 and are not returned.
 - **Filters**: the spec's comparison filters (``eq``, ``ne``, ``gt``, ``gte``, ``lt``, ``lte``,
   ``in``, ``nin``) on file attributes, and ``and``/``or`` compound filters, nested at will.
@@ -37,13 +38,27 @@ _STOP_WORDS = frozenset(
     of on or our please should tell that the their there these this to was we what when where which who
     why will with would you your""".split()  # noqa: SIM905
 )
+_SUFFIXES = ("ing", "ed", "es", "ly", "s")
 _COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin")
 _COMPOUNDS = ("and", "or")
 
 
 def words(text: str) -> list[str]:
     """The lower-cased words of ``text``."""
-    return _WORD.findall(text.lower())
+    found: list[str] = _WORD.findall(text.lower())
+    return found
+
+
+def terms(text: str) -> list[str]:
+    """The words of ``text`` as search compares them: lower-cased, common English suffixes stripped."""
+    return [_stem(word) for word in words(text)]
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def rewrite(query: str) -> str:
@@ -77,20 +92,20 @@ class Chunk:
     length: int = field(init=False)
 
     def __post_init__(self) -> None:
-        found = words(self.text)
+        found = terms(self.text)
         self.counts = Counter(found)
         self.length = len(found)
 
 
 def score_chunks(chunks: Sequence[Chunk], query: str) -> list[float]:
     """The normalised BM25 score (0..1) of each chunk for ``query`` (see the module docstring)."""
-    terms = list(dict.fromkeys(words(query)))
-    if not terms or not chunks:
+    wanted = list(dict.fromkeys(terms(query)))
+    if not wanted or not chunks:
         return [0.0 for _ in chunks]
     total = len(chunks)
     average = sum(chunk.length for chunk in chunks) / total or 1.0
     weights = {}
-    for term in terms:
+    for term in wanted:
         having = sum(1 for chunk in chunks if term in chunk.counts)
         weights[term] = math.log(1 + (total - having + 0.5) / (having + 0.5))
     best = sum(weights.values()) * (_K1 + 1)
@@ -98,7 +113,7 @@ def score_chunks(chunks: Sequence[Chunk], query: str) -> list[float]:
     for chunk in chunks:
         norm = _K1 * (1 - _B + _B * chunk.length / average)
         raw = 0.0
-        for term in terms:
+        for term in wanted:
             count = chunk.counts.get(term, 0)
             if count:
                 raw += weights[term] * count * (_K1 + 1) / (count + norm)
