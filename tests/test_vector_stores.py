@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import httpx
 import openai
 import pytest
 
@@ -468,7 +469,13 @@ def test_main_flow_over_serve() -> None:
     from .test_server import Served
 
     with Served(app(FakeOpenAI(seed=1))) as server:
-        store = server.fake.seed("/vector_stores", {"name": "kb"}, files={"policy.txt": POLICY})
+        seeded = httpx.post(  # the control API seeds a store with its documents, as a scenario's seed: does
+            f"{server.base}/_fakeopenai/seed",
+            json={"path": "/vector_stores", "body": {"name": "kb"}, "files": {"policy.txt": {"text": POLICY.decode()}}},
+        )
+        assert seeded.status_code == 200, seeded.text
+        (store,) = seeded.json()["data"]
+        assert store["file_counts"]["completed"] == 1
         client = openai.OpenAI(
             api_key="sk-test", base_url=f"{server.base}/v1", max_retries=0, _strict_response_validation=True
         )

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .._errors import bad_request
@@ -54,6 +55,7 @@ def terms(text: str) -> list[str]:
     return [_stem(word) for word in words(text)]
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -88,12 +90,16 @@ class Chunk:
     file_id: str
     index: int
     text: str
-    counts: Counter[str] = field(init=False)
+    counts: dict[str, int] = field(init=False)
     length: int = field(init=False)
 
     def __post_init__(self) -> None:
-        found = terms(self.text)
-        self.counts = Counter(found)
+        found = words(self.text)
+        counts: dict[str, int] = {}
+        for word, count in Counter(found).items():  # stem each distinct word once
+            stem = _stem(word)
+            counts[stem] = counts.get(stem, 0) + count
+        self.counts = counts
         self.length = len(found)
 
 

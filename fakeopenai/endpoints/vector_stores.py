@@ -57,7 +57,7 @@ class StoreFile:
     text: str
     progress: Progress
     batch_id: str | None = None
-    _chunks: list[str] | None = field(default=None, repr=False)
+    _chunks: list[Chunk] | None = field(default=None, repr=False)
 
     @property
     def id(self) -> str:
@@ -87,11 +87,12 @@ class StoreFile:
             }
         return body
 
-    def chunks(self) -> list[str]:
-        """The text cut by the recorded chunking strategy."""
+    def chunks(self) -> list[Chunk]:
+        """The text cut by the recorded chunking strategy (made once, at the first search)."""
         if self._chunks is None:
             static = self.body["chunking_strategy"]["static"]
-            self._chunks = chunk_text(self.text, static["max_chunk_size_tokens"], static["chunk_overlap_tokens"])
+            pieces = chunk_text(self.text, static["max_chunk_size_tokens"], static["chunk_overlap_tokens"])
+            self._chunks = [Chunk(self.id, i, text) for i, text in enumerate(pieces)]
         return self._chunks
 
 
@@ -451,7 +452,7 @@ def search(
             attached.read()
             if attached.status == "completed" and matches(filters, attached.body.get("attributes")):
                 files.append(attached)
-    chunks = [Chunk(f.id, i, text) for f in files for i, text in enumerate(f.chunks())]
+    chunks = [chunk for f in files for chunk in f.chunks()]
     owners = [f for f in files for _ in f.chunks()]
     best = [0.0] * len(chunks)
     for query in queries:
