@@ -476,26 +476,26 @@ def test_main_flow_over_serve() -> None:
         assert seeded.status_code == 200, seeded.text
         (store,) = seeded.json()["data"]
         assert store["file_counts"]["completed"] == 1
-        client = openai.OpenAI(
+        with openai.OpenAI(
             api_key="sk-test", base_url=f"{server.base}/v1", max_retries=0, _strict_response_validation=True
-        )
-        file_id = upload(server.fake, "shipping.md", SHIPPING)
-        attached = client.vector_stores.files.create_and_poll(file_id, vector_store_id=store["id"])
-        assert attached.status == "completed"
-        batch = client.vector_stores.file_batches.create_and_poll(
-            store["id"], file_ids=[upload(server.fake, "w.txt", WARRANTY)]
-        )
-        assert batch.file_counts.completed == 1
-        assert client.vector_stores.retrieve(store["id"]).file_counts.completed == 3
-        hits = client.vector_stores.search(store["id"], query="express shipping")
-        assert hits.data[0].filename == "shipping.md"
-        server.fake.reply("Two days by express.")
-        tools = [{"type": "file_search", "vector_store_ids": [store["id"]]}]
-        with client.responses.stream(model="gpt-4.1", input="express shipping", tools=tools) as stream:
-            final = stream.get_final_response()
-        assert final.output[0].type == "file_search_call"
-        assert final.output[1].content[0].annotations[0].filename == "shipping.md"
-        assert client.vector_stores.delete(store["id"]).deleted
+        ) as client:
+            file_id = upload(server.fake, "shipping.md", SHIPPING)
+            attached = client.vector_stores.files.create_and_poll(file_id, vector_store_id=store["id"])
+            assert attached.status == "completed"
+            batch = client.vector_stores.file_batches.create_and_poll(
+                store["id"], file_ids=[upload(server.fake, "w.txt", WARRANTY)]
+            )
+            assert batch.file_counts.completed == 1
+            assert client.vector_stores.retrieve(store["id"]).file_counts.completed == 3
+            hits = client.vector_stores.search(store["id"], query="express shipping")
+            assert hits.data[0].filename == "shipping.md"
+            server.fake.reply("Two days by express.")
+            tools = [{"type": "file_search", "vector_store_ids": [store["id"]]}]
+            with client.responses.stream(model="gpt-4.1", input="express shipping", tools=tools) as stream:
+                final = stream.get_final_response()
+            assert final.output[0].type == "file_search_call"
+            assert final.output[1].content[0].annotations[0].filename == "shipping.md"
+            assert client.vector_stores.delete(store["id"]).deleted
         errors = [r.answer for r in server.fake.requests if isinstance(r.answer, Exception)]
         assert not errors
 
