@@ -489,13 +489,26 @@ def test_main_flow_over_serve() -> None:
             assert client.vector_stores.retrieve(store["id"]).file_counts.completed == 3
             hits = client.vector_stores.search(store["id"], query="express shipping")
             assert hits.data[0].filename == "shipping.md"
-            server.fake.reply("Two days by express.")
+            scripted = httpx.post(  # a reply naming its citations, as a client in any language scripts it
+                f"{server.base}/_fakeopenai/replies", json={"text": "Two days by express.", "citations": ["w.txt"]}
+            )
+            assert scripted.status_code == 200, scripted.text
             tools = [{"type": "file_search", "vector_store_ids": [store["id"]]}]
             with client.responses.stream(model="gpt-4.1", input="express shipping", tools=tools) as stream:
                 final = stream.get_final_response()
             assert final.output[0].type == "file_search_call"
-            assert final.output[1].content[0].annotations[0].filename == "shipping.md"
+            assert [a.filename for a in final.output[1].content[0].annotations] == ["w.txt"]
+            assert final.output_text == "Two days by express."
             assert client.vector_stores.delete(store["id"]).deleted
         errors = [r.answer for r in server.fake.requests if isinstance(r.answer, Exception)]
         assert not errors
 
+
+
+def test_scenario_replies_name_queries_and_citations() -> None:
+    from fakeopenai._scenario import ScenarioError, build_reply
+
+    reply = build_reply({"text": "Sure.", "queries": ["refund window"], "citations": ["returns.md"]})
+    assert reply.queries == ["refund window"] and reply.citations == ["returns.md"]
+    with pytest.raises(ScenarioError, match=r"citations\[0\]"):
+        build_reply({"text": "Sure.", "citations": [3]})
