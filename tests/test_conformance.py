@@ -899,10 +899,14 @@ async def test_file_search_tool(run: Conformance) -> None:
     for stream in (False, True):
         for include in ([], ["file_search_call.results"]):
             run.api.fake.reply("Within 30 days.")
-            await run(
+            last = await run(
                 "responses.create", model="gpt-4.1", input="return policy", tools=[tool], include=include, stream=stream
             )
-    assert run.counts["bodies"] == 2 and run.counts["streams"] == 2
+    previous = last[-1].response.id
+    follow_up = await run("responses.create", model="gpt-4.1", input="And shipping?", previous_response_id=previous)
+    await run("responses.input_items.list", response_id=follow_up.id)
+    await run("responses.retrieve", response_id=follow_up.id)
+    assert run.counts["bodies"] == 5 and run.counts["streams"] == 2
 
 
 async def test_request_errors(run: Conformance) -> None:

@@ -512,3 +512,18 @@ def test_scenario_replies_name_queries_and_citations() -> None:
     assert reply.queries == ["refund window"] and reply.citations == ["returns.md"]
     with pytest.raises(ScenarioError, match=r"citations\[0\]"):
         build_reply({"text": "Sure.", "citations": [3]})
+
+
+async def test_expiry_on_the_fake_clock(api: Api) -> None:
+    clock = ManualClock()
+    api = Api(FakeOpenAI(seed=1, clock=clock), api.is_async, api.flavour)
+    store = await api("vector_stores.create", expires_after={"anchor": "last_active_at", "days": 1})
+    clock.advance(3600)
+    await api("vector_stores.search", vector_store_id=store.id, query="x")  # activity moves the anchor
+    active = await api("vector_stores.retrieve", vector_store_id=store.id)
+    assert active.last_active_at == store.last_active_at + 3600 and active.expires_at == active.last_active_at + 86400
+    clock.advance(86400)
+    assert (await api("vector_stores.retrieve", vector_store_id=store.id)).status == "expired"
+    await api("vector_stores.search", vector_store_id=store.id, query="x")
+    expired = await api("vector_stores.retrieve", vector_store_id=store.id)
+    assert expired.status == "expired" and expired.expires_at == active.expires_at  # no activity revives it

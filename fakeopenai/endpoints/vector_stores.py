@@ -121,8 +121,10 @@ class VectorStore:
         return body
 
     def touch(self, state: State) -> None:
-        """Mark the store active now (the anchor of ``expires_after``)."""
+        """Mark the store active now (the anchor of ``expires_after``); an expired store stays expired."""
         body = self.body
+        if body.get("expires_at") is not None and state.now() >= body["expires_at"]:
+            return
         body["last_active_at"] = state.now()
         after = body.get("expires_after")
         body["expires_at"] = body["last_active_at"] + after["days"] * _DAY if after else None
