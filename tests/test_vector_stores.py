@@ -527,3 +527,5 @@ async def test_expiry_on_the_fake_clock(api: Api) -> None:
     await api("vector_stores.search", vector_store_id=store.id, query="x")
     expired = await api("vector_stores.retrieve", vector_store_id=store.id)
     assert expired.status == "expired" and expired.expires_at == active.expires_at  # no activity revives it
+    revived = await api("vector_stores.update", vector_store_id=store.id, expires_after=None)
+    assert revived.status == "completed" and revived.expires_at is None and revived.expires_after is None

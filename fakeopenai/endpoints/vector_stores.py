@@ -120,16 +120,17 @@ class VectorStore:
             body["status"] = "in_progress" if body["file_counts"]["in_progress"] else "completed"
         return body
 
-    def touch(self, state: State) -> None:
-        """Mark the store active now (the anchor of ``expires_after``); an expired store stays expired."""
+    def touch(self, state: State, revive: bool = False) -> None:
+        """Mark the store active now (the anchor of ``expires_after``); an expired store stays expired
+        unless ``revive`` (a new expiration policy)."""
         body = self.body
-        if body.get("expires_at") is not None and state.now() >= body["expires_at"]:
-            return
-        body["last_active_at"] = state.now()
         after = body.get("expires_after")
-        body["expires_at"] = body["last_active_at"] + after["days"] * _DAY if after else None
         if not after:
             body.pop("expires_after", None)  # optional, not nullable, in the spec: absent when there is none
+        if not revive and body.get("expires_at") is not None and state.now() >= body["expires_at"]:
+            return
+        body["last_active_at"] = state.now()
+        body["expires_at"] = body["last_active_at"] + after["days"] * _DAY if after else None
 
 
 @dataclass(eq=False)
@@ -407,7 +408,7 @@ def update(state: State, request: Request) -> Response:
         store.body["name"] = body["name"]
     if body.get("metadata") is not None:
         store.body["metadata"] = dict(body["metadata"])
-    store.touch(state)
+    store.touch(state, revive="expires_after" in body)
     return _answer(state, store.view(state), list(store.files.values()))
 
 
