@@ -529,3 +529,29 @@ async def test_expiry_on_the_fake_clock(api: Api) -> None:
     assert expired.status == "expired" and expired.expires_at == active.expires_at  # no activity revives it
     revived = await api("vector_stores.update", vector_store_id=store.id, expires_after=None)
     assert revived.status == "completed" and revived.expires_at is None and revived.expires_after is None
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/responses", {"tools": [{"type": "file_search", "vector_store_ids": "vs_kb"}]}),
+        ("/responses", {"tools": [{"type": "file_search", "vector_store_ids": ["vs_kb"], "ranking_options": "x"}]}),
+        ("/responses", {"tools": [{"type": "file_search", "vector_store_ids": ["vs_kb"], "max_num_results": 99}]}),
+        ("/responses", {"tools": [{"type": "file_search", "vector_store_ids": ["vs_kb"], "filters": {"type": "and"}}]}),
+        ("/vector_stores/vs_kb/search", {"query": "x", "filters": {"type": "between", "key": "a", "value": 1}}),
+        ("/vector_stores/vs_kb/search", {"query": "x", "ranking_options": {"score_threshold": "high"}}),
+        ("/vector_stores/vs_kb/file_batches", {"files": [1]}),
+        ("/vector_stores", {"chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": "x"}}}),
+    ],
+)
+@pytest.mark.parametrize("validate", [True, False], ids=["validated", "unvalidated"])
+def test_malformed_bodies_get_a_400_and_break_nothing(path: str, body: dict[str, Any], validate: bool) -> None:
+    fake = FakeOpenAI(validate=validate)
+    fake.seed("/vector_stores", files={"a.txt": b"hello world"}, id="vs_kb")
+    if path == "/responses":
+        body = {"model": "gpt-4.1", "input": "hello", **body}
+    with httpx.Client(transport=fake.transport("httpx"), base_url="https://api.openai.com/v1") as client:
+        answer = client.post(path, json=body)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["type"] == "invalid_request_error"
+        assert client.post("/vector_stores/vs_kb/search", json={"query": "hello"}).json()["data"]

@@ -21,8 +21,9 @@ from typing import Any
 
 from .._reply import Reply
 from .._state import State
+from .._validation import check_range, check_type, require
 from .files import StoredFile
-from .search_index import rewrite
+from .search_index import check_filter, rewrite
 from .vector_stores import Hit, StoreFile, VectorStore, find_store, search
 
 __all__ = ["FileSearchCall", "echo", "run", "wanted"]
@@ -45,7 +46,9 @@ def _is_file_search(tool: Any) -> bool:
 
 def echo(tool: Mapping[str, Any]) -> dict[str, Any]:
     """The tool as the response object echoes it, defaults filled in."""
-    options = tool.get("ranking_options") or {}
+    options = tool.get("ranking_options")
+    options = options if isinstance(options, dict) else {}
+    store_ids = tool.get("vector_store_ids")
     ranking: dict[str, Any] = {
         "ranker": options.get("ranker") or "auto",
         "score_threshold": float(options.get("score_threshold") or 0.0),
@@ -57,7 +60,7 @@ def echo(tool: Mapping[str, Any]) -> dict[str, Any]:
         "filters": tool.get("filters"),
         "max_num_results": tool.get("max_num_results") or DEFAULT_RESULTS,
         "ranking_options": ranking,
-        "vector_store_ids": list(tool.get("vector_store_ids") or ()),
+        "vector_store_ids": store_ids if isinstance(store_ids, list) else [],
     }
 
 
@@ -82,20 +85,13 @@ def run(state: State, body: Mapping[str, Any], reply: Reply, include: Sequence[A
     queries = [str(q) for q in reply.queries] if reply.queries is not None else [rewrite(_last_user_text(body))]
     hits: list[Hit] = []
     stores: list[VectorStore] = []
-    for tool in body.get("tools") or ():
+    for i, tool in enumerate(body.get("tools") or ()):
         if not _is_file_search(tool):
             continue
-        searched = [find_store(state, str(store_id)) for store_id in tool.get("vector_store_ids") or ()]
+        limit, threshold = _check(tool, f"tools[{i}]")
+        searched = [find_store(state, str(store_id)) for store_id in tool["vector_store_ids"]]
         stores += searched
-        options = tool.get("ranking_options") or {}
-        hits += search(
-            state,
-            searched,
-            queries,
-            limit=tool.get("max_num_results") or DEFAULT_RESULTS,
-            filters=tool.get("filters"),
-            threshold=float(options.get("score_threshold") or 0.0),
-        )
+        hits += search(state, searched, queries, limit=limit, filters=tool.get("filters"), threshold=threshold)
     hits.sort(key=lambda hit: -hit.score)
     results = None
     if INCLUDE_RESULTS in include:
@@ -121,6 +117,25 @@ def run(state: State, body: Mapping[str, Any], reply: Reply, include: Sequence[A
     else:
         cited = list(dict.fromkeys((hit.file.id, hit.file.filename) for hit in hits))
     return FileSearchCall(item, cited)
+
+
+def _check(tool: Mapping[str, Any], param: str) -> tuple[int, float]:
+    """The real API's 400s for a malformed tool (the SDK's types catch these first when validating);
+    its ``max_num_results`` and ``score_threshold``."""
+    require(tool, "vector_store_ids", "array")
+    for i, store_id in enumerate(tool["vector_store_ids"]):
+        check_type(store_id, f"{param}.vector_store_ids[{i}]", "string", nullable=False)
+    limit = tool.get("max_num_results")
+    check_type(limit, f"{param}.max_num_results", "integer")
+    check_range(limit, f"{param}.max_num_results", 1, 50, "integer")
+    options = tool.get("ranking_options") or {}
+    check_type(options, f"{param}.ranking_options", "object")
+    threshold = options.get("score_threshold")
+    check_type(threshold, f"{param}.ranking_options.score_threshold", "number")
+    check_range(threshold, f"{param}.ranking_options.score_threshold", 0, 1)
+    if tool.get("filters") is not None:
+        check_filter(tool["filters"], f"{param}.filters")
+    return limit or DEFAULT_RESULTS, float(threshold or 0.0)
 
 
 def _named(state: State, stores: Sequence[VectorStore], name: str) -> tuple[str, str]:
