@@ -135,9 +135,27 @@ async def test_unsupported_file_fails_ingestion(api: Api) -> None:
     assert (counts.failed, counts.completed, counts.total) == (1, 0, 1)
 
 
-async def test_create_and_poll_finish_without_sleeping(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+def record_sleeps(monkeypatch: pytest.MonkeyPatch, clock: ManualClock | None = None) -> list[float]:
+    """Make the SDK's polling sleeps (``APIResource._sleep``) record their seconds (and move ``clock``)."""
+    from openai import _resource
+
     slept: list[float] = []
-    monkeypatch.setattr(api.client, "_sleep", slept.append, raising=False)
+
+    def sleep(_self: Any, seconds: float) -> None:
+        slept.append(seconds)
+        if clock is not None:
+            clock.advance(seconds)
+
+    async def async_sleep(_self: Any, seconds: float) -> None:
+        sleep(_self, seconds)
+
+    monkeypatch.setattr(_resource.SyncAPIResource, "_sleep", sleep)
+    monkeypatch.setattr(_resource.AsyncAPIResource, "_sleep", async_sleep)
+    return slept
+
+
+async def test_create_and_poll_finish_without_sleeping(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    slept = record_sleeps(monkeypatch)
     store = await api("vector_stores.create")
     file_id = upload(api.fake, "policy.txt", POLICY)
     done = await api("vector_stores.files.create_and_poll", vector_store_id=store.id, file_id=file_id)
@@ -148,6 +166,19 @@ async def test_create_and_poll_finish_without_sleeping(api: Api, monkeypatch: py
     assert slept == []
     polls = api.fake.requests.where(endpoint=f"/vector_stores/{store.id}/file_batches/{batch.id}")
     assert len(polls) == 1 and polls[0].headers.get("x-stainless-poll-helper") == "true"
+
+
+async def test_polling_waits_what_the_fake_says(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With durations, the SDK's helpers sleep exactly the ``openai-poll-after-ms`` the fake sends."""
+    clock = ManualClock()
+    slept = record_sleeps(monkeypatch, clock)
+    api = Api(FakeOpenAI(seed=1, clock=clock), api.is_async, api.flavour)
+    api.fake.lifecycle("vector_store.file", in_progress=2.5)
+    store = await api("vector_stores.create")
+    done = await api(
+        "vector_stores.files.create_and_poll", vector_store_id=store.id, file_id=upload(api.fake, "a.txt", POLICY)
+    )
+    assert done.status == "completed" and slept == [2.5]  # not the SDK's default second, and only once
 
 
 @pytest.mark.skipif(not HAS_FILES_ROUTE, reason="files.create (POST /files) lands with the files family")
