@@ -1,4 +1,4 @@
-"""``python -m fakeopenai {demo,serve}`` (also the ``fakeopenai`` console script)."""
+"""``python -m fakeopenai {demo,serve,routes}`` (also the ``fakeopenai`` console script)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ USAGE = """usage: python -m fakeopenai COMMAND [options]
 commands:
   demo     stream a reply through the real openai SDK, in-process, token by token
   serve    run the fake as an HTTP server for clients in any language (needs the [server] extra)
+  routes   print the table of routes served (hand-built families, then those generated from the SDK)
 
 Run 'python -m fakeopenai COMMAND --help' for the options of a command."""
 
@@ -28,6 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .server import main as serve  # type: ignore[import-not-found, unused-ignore]
 
         return int(serve(rest))
+    if command == "routes":
+        from ._routes_table import markdown
+
+        print(markdown(generated="--hand-built" not in rest))
+        return 0
     print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

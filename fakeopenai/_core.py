@@ -123,6 +123,27 @@ ROUTES: list[Route] = [
 _table = _Table(ROUTES)
 
 
+_generated: dict[int, Route] = {}
+
+
+def _find(request: Request) -> tuple[Route | None, dict[str, str]]:
+    """The hand-built route for a request, else the one the installed SDK describes (built on first use)."""
+    route, params = _table.find(request.method, request.endpoint)
+    if route is not None:
+        return route, params
+    from .endpoints import generated
+
+    plan, params = generated.find(request.method, request.endpoint, request.query)
+    if plan is None:
+        return None, {}
+    found = _generated.get(id(plan))
+    if found is None:
+        found = _generated[id(plan)] = Route(
+            plan.route.method, plan.route.path, lambda state, request: generated.handle(state, request, plan)
+        )
+    return found, params
+
+
 _checker: Callable[[str, Any, Callable[[Any], None] | None], None] | None = None
 
 
@@ -152,7 +173,7 @@ def handle(state: State, request: Request) -> Response:
     request.endpoint = normalize(request.path)
     state.requests.append(request)
     try:
-        route, request.params = _table.find(request.method, request.endpoint)
+        route, request.params = _find(request)
         if route is None:
             raise APIError(404, f"Invalid URL ({request.method} {request.path})")
         if not route.generates:
@@ -185,7 +206,7 @@ def seed(state: State, request: Request) -> Response:
     """Answer ``request`` (a create call made by ``fake.seed``) without recording it or applying faults."""
     request.endpoint = normalize(request.path)
     try:
-        route, request.params = _table.find(request.method, request.endpoint)
+        route, request.params = _find(request)
         if route is None:
             raise APIError(404, f"Invalid URL ({request.method} {request.path})")
         return route.resolve()(state, request)

@@ -3,6 +3,11 @@
 Like respx, it patches the stacks' default transports (``HTTPTransport``/``AsyncHTTPTransport`` of
 ``httpx`` and ``httpx2``) at class level, so clients made by the user or by a library (before or inside
 the block, in any thread) are covered. Requests to other hosts go to the network as before.
+
+A transport made inside the block builds its connection pool (and the SSL context it needs, which
+loads the CA bundle: some 25 ms) only when a request the fake does not answer needs it: an
+``OpenAI()`` built in a test costs a millisecond, not thirty. A transport that does reach another
+host, during the block or after it, builds its pool then, exactly as it would have.
 """
 
 from __future__ import annotations
@@ -24,6 +29,65 @@ _KEY = "sk-fakeopenai"
 _lock = threading.RLock()
 _stack: list[_Patch] = []
 _originals: dict[tuple[type, str], Any] = {}
+
+
+class _LazyPool:
+    """Stands in for a transport's ``_pool`` until a request needs the real one.
+
+    The real pool is made by the transport's own ``__init__`` (with the arguments it was given), on
+    the first use of any pool method but closing: then the transport holds the real pool and this
+    object is out of the way.
+    """
+
+    __slots__ = ("_args", "_init", "_kwargs", "_transport")
+
+    def __init__(self, transport: Any, init: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._transport = transport
+        self._init = init
+        self._args = args
+        self._kwargs = kwargs
+
+    def _real(self) -> Any:
+        pool = self._transport.__dict__.get("_pool")
+        if pool is self:
+            self._init(self._transport, *self._args, **self._kwargs)
+            pool = self._transport._pool
+        return pool
+
+    def _made(self) -> bool:
+        return self._transport.__dict__.get("_pool") is not self
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+    def __enter__(self) -> Any:
+        return self._real().__enter__() if self._made() else self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._made():
+            self._transport._pool.__exit__(*exc_info)
+
+    async def __aenter__(self) -> Any:
+        return await self._real().__aenter__() if self._made() else self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._made():
+            await self._transport._pool.__aexit__(*exc_info)
+
+    def close(self) -> None:
+        if self._made():
+            self._transport._pool.close()
+
+    async def aclose(self) -> None:
+        if self._made():
+            await self._transport._pool.aclose()
+
+
+def _lazy_init(original: Any) -> Any:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        self._pool = _LazyPool(self, original, args, kwargs)
+
+    return __init__
 
 
 def _targets() -> list[tuple[str, type, str, bool]]:
@@ -57,6 +121,9 @@ def _install() -> None:
         original = cls.__dict__[name]
         _originals[(cls, name)] = original
         setattr(cls, name, _async_wrapper(original, flavour) if is_async else _sync_wrapper(original, flavour))
+        init = cls.__dict__["__init__"]
+        _originals[(cls, "__init__")] = init
+        cls.__init__ = _lazy_init(init)  # type: ignore[misc]
 
 
 def _uninstall() -> None:

@@ -77,6 +77,30 @@ def test_other_hosts_untouched(local_server: str) -> None:
     assert len(fake.requests) == 0
 
 
+@pytest.mark.parametrize("flavour", FLAVOURS)
+async def test_clients_built_in_the_block_make_no_pool_until_another_host_needs_one(
+    flavour: str, local_server: str
+) -> None:
+    """No SSL context or connection pool for traffic the fake answers; other hosts work as before,
+    during the block and after it, sync and async."""
+    module = __import__(flavour)
+    with fakeopenai.patch():
+        client, aclient = module.Client(), module.AsyncClient()
+        openai_client = openai.OpenAI(http_client=client)
+        assert openai_client.models.list().data
+        assert type(client._transport._pool).__name__ == "_LazyPool"  # the fake answered: no pool made
+        assert client.get(local_server).text == "real server"
+        assert type(client._transport._pool).__name__ != "_LazyPool"
+        async with aclient:
+            assert type(aclient._transport._pool).__name__ == "_LazyPool"
+        late = module.Client()
+    assert late.get(local_server).text == "real server"  # made in the block, used after it
+    late.close()
+    client.close()
+    with module.Client() as plain:  # outside any block: the stack's own transport, untouched
+        assert type(plain._transport._pool).__name__ != "_LazyPool"
+
+
 def test_base_url_and_azure_are_claimed(local_server: str) -> None:
     with fakeopenai.patch(base_url=local_server + "/v1") as fake:
         client = openai.OpenAI(api_key="sk", base_url=local_server + "/v1")

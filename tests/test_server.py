@@ -534,8 +534,9 @@ async def test_many_slow_streams_run_concurrently(server: Served) -> None:
         elapsed = time.perf_counter() - started
     assert len(set(counts)) == 1
     assert counts[0] >= 12
-    # One stream takes ~0.2 s; run one after the other they would take 20 s.
-    assert elapsed < 3, elapsed
+    # One stream takes ~0.2 s; run one after the other they would take 20 s (the bound leaves room for
+    # a loaded machine: it tells concurrent from sequential, it does not time the server).
+    assert elapsed < 10, elapsed
 
 
 def test_client_disconnect_mid_stream_is_dropped_quietly(server: Served, caplog: pytest.LogCaptureFixture) -> None:

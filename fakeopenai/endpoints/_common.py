@@ -16,7 +16,18 @@ from .._state import JSON, SSE, State
 from .._validation import check_enum, check_range
 from .._wire import Event, Request, Response, dumps, sse
 
-__all__ = ["OBFUSCATION", "enc", "form_of", "json_object", "ok", "page", "pieces_for", "query_int", "token_logprob"]
+__all__ = [
+    "OBFUSCATION",
+    "enc",
+    "form_of",
+    "json_object",
+    "made_up",
+    "ok",
+    "page",
+    "pieces_for",
+    "query_int",
+    "token_logprob",
+]
 
 # Padding the real API adds to each stream chunk/delta so its length does not give the token away.
 OBFUSCATION = tuple(
@@ -42,6 +53,19 @@ def form_of(request: Request) -> Form:
             code="invalid_request",
         )
     return form
+
+
+def made_up(state: State, sdk_type: str, obj_id: str, **fields: Any) -> dict[str, Any]:
+    """A body of the SDK type ``sdk_type`` (``"openai.types.responses:Response"``) for ``obj_id``,
+    for the ``any_id`` mode: an object that was never created but must exist. ``fields`` override."""
+    import importlib
+
+    from .._sdk_bodies import Context, instance
+
+    module, _, name = sdk_type.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    body = instance(cls, Context(state.now(), lambda prefix: state.ids.make(prefix, 24), fields, obj_id))
+    return {**body, **fields}
 
 
 def ok(state: State, payload: Any) -> Response:
@@ -124,6 +148,7 @@ def page(
     default_limit: int = 20,
     max_limit: int = 100,
     ids: bool = True,
+    lenient: bool = False,
 ) -> dict[str, Any]:
     """One page of a list endpoint, as the real API frames it (``shared/WIRE.md`` §7).
 
@@ -132,10 +157,15 @@ def page(
     ``items`` as given) are honoured. The page always carries ``object: "list"``, ``data`` and
     ``has_more`` (an SDK cursor page keeps asking while ``has_more`` is missing); ``ids=True`` adds
     ``first_id``/``last_id``. An unknown cursor gives an empty last page rather than a loop.
+    ``lenient=True`` (routes whose limits the API does not document) takes any ``limit``, below 1 as
+    the default.
     """
     limit = query_int(request, "limit")
+    if lenient and (limit is None or limit < 1):  # routes whose limits are not known: never refuse one
+        limit = default_limit
     limit = default_limit if limit is None else limit
-    check_range(limit, "limit", 1, max_limit)
+    if not lenient:
+        check_range(limit, "limit", 1, max_limit)
     ordered: Sequence[Mapping[str, Any]] = items
     if order is not None:
         chosen = request.query.get("order") or order

@@ -17,7 +17,7 @@ from .._errors import APIError
 from .._state import JSON, State
 from .._validation import check_type, require
 from .._wire import Request, Response, dumps
-from ._common import json_object, page
+from ._common import json_object, made_up, page
 
 __all__ = ["StoredChatCompletion", "delete", "keep", "list_completions", "messages", "retrieve", "update"]
 
@@ -77,12 +77,15 @@ def _not_found(completion_id: str) -> APIError:
     return APIError(404, f"Chat completion with id '{completion_id}' not found.")
 
 
+def _made_up(state: State, completion_id: str) -> StoredChatCompletion:
+    """A stored completion of that id, with no messages (the ``any_id`` mode)."""
+    body = made_up(state, "openai.types.chat:ChatCompletion", completion_id, metadata={})
+    return StoredChatCompletion(body, [])
+
+
 def _stored(state: State, request: Request) -> StoredChatCompletion:
     completion_id = request.params["completion_id"]
-    stored = state.store.get(completion_id)
-    if not isinstance(stored, StoredChatCompletion):
-        raise _not_found(completion_id)
-    return stored
+    return state.lookup(completion_id, StoredChatCompletion, _not_found, lambda missing: _made_up(state, missing))
 
 
 def _ok(state: State, payload: Any) -> Response:

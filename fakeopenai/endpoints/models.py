@@ -27,6 +27,9 @@ def _index(state: State, model: str) -> int:
     for index, entry in enumerate(state.models):
         if model_id(entry) == model:
             return index
+    if state.any_id:  # every model exists: it joins the catalogue
+        state.models.append(model)
+        return len(state.models) - 1
     raise _not_found(model)
 
 

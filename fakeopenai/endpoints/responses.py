@@ -35,6 +35,7 @@ from ._common import (
     enc,
     json_object,
     json_response,
+    made_up,
     page,
     pieces_for,
     query_int,
@@ -163,11 +164,14 @@ def _not_found(response_id: str) -> APIError:
     return APIError(404, f"Response with id '{response_id}' not found.")
 
 
+def _made_up(state: State, response_id: str) -> StoredResponse:
+    """A finished background response of that id (the ``any_id`` mode)."""
+    body = made_up(state, "openai.types.responses:Response", response_id, status="completed", background=True)
+    return StoredResponse(body, [], None, 0)
+
+
 def _stored(state: State, response_id: str) -> StoredResponse:
-    stored = state.store.get(response_id)
-    if not isinstance(stored, StoredResponse):
-        raise _not_found(response_id)
-    return stored
+    return state.lookup(response_id, StoredResponse, _not_found, lambda missing: _made_up(state, missing))
 
 
 # -- input items ------------------------------------------------------------------------------
@@ -499,6 +503,8 @@ def _previous(state: State, body: dict[str, Any]) -> StoredResponse | None:
     if not previous_id:
         return None
     previous = state.store.get(previous_id)
+    if previous is None and state.any_id and isinstance(previous_id, str):
+        previous = state.store[previous_id] = _made_up(state, previous_id)
     if not isinstance(previous, StoredResponse):
         raise bad_request(
             f"Previous response with id '{previous_id}' not found.",

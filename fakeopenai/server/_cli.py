@@ -90,6 +90,11 @@ def parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-control", action="store_true", help="do not serve the /_fakeopenai/ control API")
     parser.add_argument("--no-validate", action="store_true", help="do not validate request bodies")
+    parser.add_argument(
+        "--any-id",
+        action="store_true",
+        help="every id of a known kind exists: unknown ids get a made-up object instead of the real 404",
+    )
     parser.add_argument("--http", choices=["auto", "h11", "httptools"], default="auto", help="uvicorn HTTP parser")
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto", help="event loop")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
@@ -109,6 +114,7 @@ def build_app(options: dict[str, Any]) -> FakeOpenAIApp:
         token_delay=options.get("token_delay", 0.0),
         rpm=options.get("rpm"),
         tpm=options.get("tpm"),
+        any_id=options.get("any_id", False),
     )
     entries = []
     if options.get("scenario"):
