@@ -174,6 +174,24 @@ class FakeOpenAI:
             raise ValueError(f"seed {path} answered {response.status}: {message}")
         return payload
 
+    def add_file(
+        self,
+        data: bytes | str,
+        *,
+        filename: str | None = None,
+        purpose: str = "user_data",
+        id: str | None = None,
+    ) -> dict[str, Any]:
+        """Put a file in the account (as ``files.create`` would) and return its ``file`` object.
+
+        ``data`` is the bytes (text is UTF-8 encoded); ``filename`` defaults to ``file.jsonl`` for
+        ``purpose="batch"`` (which needs ``.jsonl``) and ``file.txt`` otherwise; ``id`` is the id it
+        takes. Shorthand for ``seed("/files", {"purpose": purpose}, files={"file": (filename, data)}, id=id)``.
+        """
+        raw = data.encode() if isinstance(data, str) else data
+        name = filename or ("file.jsonl" if purpose == "batch" else "file.txt")
+        return self.seed("/files", {"purpose": purpose}, files={"file": (name, raw)}, id=id)
+
     def lifecycle(self, kind: str, **seconds: float) -> FakeOpenAI:
         """How objects of ``kind`` (``"batch"``, ``"fine_tuning.job"``, ``"vector_store.file"``...) move on.
 

@@ -34,18 +34,23 @@ import pydantic
 import pytest
 from openai.pagination import SyncCursorPage, SyncPage
 from openai.types import (
+    Batch,
     Completion,
     CreateEmbeddingResponse,
     ErrorObject,
+    FileDeleted,
+    FileObject,
     Model,
     ModelDeleted,
     ModerationCreateResponse,
+    Upload,
     VectorStore,
     VectorStoreDeleted,
     VectorStoreSearchResponse,
 )
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionDeleted, ChatCompletionStoreMessage
 from openai.types.responses import Response, ResponseItem, ResponseItemList, ResponseStreamEvent
+from openai.types.uploads import UploadPart
 from openai.types.vector_stores import VectorStoreFile, VectorStoreFileBatch, VectorStoreFileDeleted
 from openai.types.vector_stores.file_content_response import FileContentResponse
 
@@ -90,6 +95,14 @@ SDK_EXTRAS: dict[tuple[str, str], str] = {
     ("SyncCursorPage[ChatCompletionStoreMessage]", "first_id"): "WIRE.md §7: spec ChatCompletionMessageList",
     ("SyncCursorPage[ChatCompletionStoreMessage]", "last_id"): "WIRE.md §7: spec ChatCompletionMessageList",
     ("ChatCompletionStoreMessage", "name"): "the spec's messages.list example sends name (the SDK type lacks it)",
+    ("SyncCursorPage[FileObject]", "object"): "WIRE.md §7: spec ListFilesResponse requires it",
+    ("SyncCursorPage[FileObject]", "first_id"): "WIRE.md §7: spec ListFilesResponse requires it",
+    ("SyncCursorPage[FileObject]", "last_id"): "WIRE.md §7: spec ListFilesResponse requires it",
+    ("SyncCursorPage[Batch]", "object"): "WIRE.md §7: spec ListBatchesResponse requires it",
+    ("SyncCursorPage[Batch]", "first_id"): "WIRE.md §7: spec ListBatchesResponse has it",
+    ("SyncCursorPage[Batch]", "last_id"): "WIRE.md §7: spec ListBatchesResponse has it",
+    ("Batch", "model"): "spec Batch has it (openai 1.x lacks it)",
+    ("Batch", "usage"): "spec Batch has it, on batches created after 2025-09-07 (openai 1.x lacks it)",
     # vector stores: pages the spec frames with more than the SDK's page classes read
     ("SyncCursorPage[VectorStore]", "object"): "spec ListVectorStoresResponse requires it",
     ("SyncCursorPage[VectorStore]", "first_id"): "spec ListVectorStoresResponse requires it",
@@ -351,7 +364,29 @@ def _as_assistant_messages(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "data": [{**message, "role": "assistant"} for message in body["data"]]}
 
 
+def _without_nulls(body: Any) -> Any:
+    """The body with its null fields left out, at every level.
+
+    The real wire sends ``null`` for the unset fields of files, uploads and batches
+    (``expires_at``, ``status_details``, ``output_file_id``, ``*_at``, ``errors``, ``metadata``: the
+    spec's own batch examples do, WIRE.md §8.2), where the spec types them without null.
+    """
+    if isinstance(body, dict):
+        return {key: _without_nulls(value) for key, value in body.items() if value is not None}
+    if isinstance(body, list):
+        return [_without_nulls(item) for item in body]
+    return body
+
+
+def _binary(request: fakeopenai.Request) -> None:
+    """``GET /files/{id}/content``: raw bytes, sent as ``application/octet-stream``."""
+    response = request.response
+    assert response is not None and response.events is None
+    assert dict(response.headers)["content-type"] == "application/octet-stream"
+
+
 _SPEC_ONLY = Shape(None, None)
+_BINARY = Shape(None, None)
 #: (method, route path of fakeopenai._core.ROUTES) -> its contract.
 CONTRACTS: dict[tuple[str, str], Contract] = {
     ("POST", "/chat/completions"): Contract(
@@ -396,6 +431,19 @@ CONTRACTS: dict[tuple[str, str], Contract] = {
     ("GET", "/models"): Contract(Shape(SyncPage[Model], "ListModelsResponse")),
     ("GET", "/models/{model}"): Contract(Shape(Model, "Model")),
     ("DELETE", "/models/{model}"): Contract(Shape(ModelDeleted, "DeleteModelResponse")),
+    ("POST", "/files"): Contract(Shape(FileObject, "OpenAIFile", spec_view=_without_nulls)),
+    ("GET", "/files"): Contract(Shape(SyncCursorPage[FileObject], "ListFilesResponse", spec_view=_without_nulls)),
+    ("GET", "/files/{file_id}"): Contract(Shape(FileObject, "OpenAIFile", spec_view=_without_nulls)),
+    ("DELETE", "/files/{file_id}"): Contract(Shape(FileDeleted, "DeleteFileResponse")),
+    ("GET", "/files/{file_id}/content"): Contract(_BINARY),
+    ("POST", "/uploads"): Contract(Shape(Upload, "Upload", spec_view=_without_nulls)),
+    ("POST", "/uploads/{upload_id}/parts"): Contract(Shape(UploadPart, "UploadPart")),
+    ("POST", "/uploads/{upload_id}/complete"): Contract(Shape(Upload, "Upload", spec_view=_without_nulls)),
+    ("POST", "/uploads/{upload_id}/cancel"): Contract(Shape(Upload, "Upload", spec_view=_without_nulls)),
+    ("POST", "/batches"): Contract(Shape(Batch, "Batch", spec_view=_without_nulls)),
+    ("GET", "/batches"): Contract(Shape(SyncCursorPage[Batch], "ListBatchesResponse", spec_view=_without_nulls)),
+    ("GET", "/batches/{batch_id}"): Contract(Shape(Batch, "Batch", spec_view=_without_nulls)),
+    ("POST", "/batches/{batch_id}/cancel"): Contract(Shape(Batch, "Batch", spec_view=_without_nulls)),
     # vector stores (endpoints/vector_stores.py)
     ("POST", "/vector_stores"): Contract(Shape(VectorStore, "VectorStoreObject")),
     ("GET", "/vector_stores"): Contract(Shape(SyncCursorPage[VectorStore], "ListVectorStoresResponse")),
@@ -471,6 +519,10 @@ def emitted(request: fakeopenai.Request) -> tuple[Any, list[dict[str, Any]] | No
 def conform(request: fakeopenai.Request, counts: Counter[str]) -> None:
     """Check what the fake sent for ``request`` against the SDK's types and the spec."""
     what = f"{request.method} {request.path}"
+    if request.status == 200 and CONTRACTS[_route(request)].body is _BINARY:
+        _binary(request)
+        counts["binary bodies"] += 1
+        return
     body, events = emitted(request)
     if request.status != 200:
         ERROR.check(body, f"{what} -> {request.status}")
@@ -841,12 +893,80 @@ async def test_moderations(run: Conformance) -> None:
     assert run.counts["bodies"] == 3
 
 
+BATCH_LINES = [
+    {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "gpt-4o", "messages": HI}},
+    {"custom_id": "b", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "gpt-4o"}},
+]
+
+
+def _jsonl(lines: list[Any]) -> bytes:
+    return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+
+
+async def test_files_and_uploads(run: Conformance) -> None:
+    """files: create (with expires_after), list, retrieve, content, delete; uploads: create, parts, complete, cancel."""
+    first = await run("files.create", file=("notes.txt", b"hello"), purpose="assistants")
+    await run(
+        "files.create",
+        file=("in.jsonl", _jsonl(BATCH_LINES)),
+        purpose="batch",
+        expires_after={"anchor": "created_at", "seconds": 3600},
+    )
+    for options in ({}, {"purpose": "batch"}, {"order": "asc", "limit": 1}):
+        await run("files.list", **options)
+    await run("files.retrieve", file_id=first.id)
+    data = await run.api("files.content", file_id=first.id)
+    assert data.content == b"hello"
+    run.check_new()
+    await run("files.delete", file_id=first.id)
+    await run.fails(openai.NotFoundError, "files.retrieve", file_id=first.id)
+    await run.fails(openai.BadRequestError, "files.create", file=("a.txt", b"x"), purpose="batch")
+    upload = await run("uploads.create", bytes=6, filename="a.txt", mime_type="text/plain", purpose="assistants")
+    part = await run("uploads.parts.create", upload_id=upload.id, data=b"abcdef")
+    await run("uploads.complete", upload_id=upload.id, part_ids=[part.id])
+    other = await run("uploads.create", bytes=1, filename="b.txt", mime_type="text/plain", purpose="assistants")
+    await run("uploads.cancel", upload_id=other.id)
+    assert run.counts["bodies"] == 12 and run.counts["binary bodies"] == 1 and run.counts["error bodies"] == 2
+
+
+async def test_batches(run: Conformance) -> None:
+    """batches: create, retrieve to completed (output and error files), list, cancel, a failed input."""
+    stored = await run("files.create", file=("in.jsonl", _jsonl(BATCH_LINES)), purpose="batch")
+    batch = await run(
+        "batches.create",
+        input_file_id=stored.id,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+        metadata={"k": "v"},
+    )
+    for _ in range(3):
+        batch = await run("batches.retrieve", batch_id=batch.id)
+    assert batch.status == "completed" and batch.output_file_id and batch.error_file_id
+    for file_id, status in ((batch.output_file_id, 200), (batch.error_file_id, 400)):
+        content = await run.api("files.content", file_id=file_id)
+        for raw in content.content.decode().splitlines():  # each body as the direct endpoint's contract says
+            answer = json.loads(raw)
+            assert list(answer) == ["id", "custom_id", "response", "error"] and answer["error"] is None
+            assert answer["response"]["status_code"] == status
+            shape = CONTRACTS["POST", "/chat/completions"].body if status == 200 else ERROR
+            shape.check(answer["response"]["body"], f"batch line {answer['custom_id']}")
+    run.check_new()
+    await run("batches.list")
+    chat = "/v1/chat/completions"
+    cancelled = await run("batches.create", input_file_id=stored.id, endpoint=chat, completion_window="24h")
+    await run("batches.cancel", batch_id=cancelled.id)
+    await run("batches.retrieve", batch_id=cancelled.id)
+    bad = await run("files.create", file=("bad.jsonl", b"{not json\n"), purpose="batch")
+    failed = await run("batches.create", input_file_id=bad.id, endpoint=chat, completion_window="24h")
+    failed = await run("batches.retrieve", batch_id=failed.id)
+    assert failed.status == "failed" and failed.errors.data[0].code == "invalid_json_line"
+    await run("batches.list", limit=2)
+    await run.fails(openai.NotFoundError, "batches.retrieve", batch_id="batch_nope")
+    assert run.counts["error bodies"] == 2  # the invalid chat line (recorded as a direct request) and the 404
 async def test_vector_stores(run: Conformance) -> None:
     """Every vector store route: stores, files, batches (finished, cancelled, failed files), search."""
-    from fakeopenai.endpoints.files import add_file
-
     fake = run.api.fake
-    ids = [add_file(fake._state, text.encode(), name, "assistants").id for name, text in FILES]
+    ids = [fake.add_file(text, filename=name, purpose="assistants")["id"] for name, text in FILES]
     store = await run(
         "vector_stores.create",
         name="kb",
