@@ -10,12 +10,15 @@ import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._errors import APIError
+from ._errors import APIError, invalid_json
 from ._state import JSON, State
 from ._wire import Request, Response, dumps
 from .endpoints import chat, chat_store, completions, embeddings, models, moderations, responses, traces
+
+if TYPE_CHECKING:
+    from ._cassette import Cassette
 
 __all__ = ["ROUTES", "Route", "handle", "normalize", "seed"]
 
@@ -200,10 +203,16 @@ def handle(state: State, request: Request) -> Response:
     """Record ``request`` and describe the answer."""
     request.endpoint = normalize(request.path)
     state.requests.append(request)
+    if state.cassette is not None:
+        replayed = _replay(state, state.cassette, request)
+        if replayed is not None:
+            return replayed
     try:
         route, request.params = _find(request)
         if route is None:
             raise APIError(404, f"Invalid URL ({request.method} {request.path})")
+        if request.method == "POST" and request.unparseable:
+            raise invalid_json()  # before anything reads the body: every route, present and future
         if not route.generates:
             failure = state.failure_for(request)
             if failure is not None:
@@ -244,3 +253,17 @@ def seed(state: State, request: Request) -> Response:
         return route.resolve()(state, request)
     except APIError as error:
         return error_response(state, error)
+
+
+def _replay(state: State, cassette: Cassette, request: Request) -> Response | None:
+    """The cassette's answer (a recording, a miss, or "forward" when it records), or ``None`` when
+    a scripted answer comes first and the route renders it."""
+    route, request.params = _table.find(request.method, request.endpoint)
+    try:
+        response = cassette.answer(state.script, request, route is not None, route is not None and route.generates)
+    except APIError as error:
+        response = error_response(state, error)
+    if response is not None:
+        request.status = response.status
+        request.response = response
+    return response

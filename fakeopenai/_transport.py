@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._wire import Event, Request, Response, coalesce
+from ._wire import Event, Forward, Request, Response, coalesce
 
 if TYPE_CHECKING:
     from ._fake import FakeOpenAI
@@ -145,6 +145,10 @@ class TransportBase:
 
     def handle_request(self, request: Any) -> Any:
         response, timeout = self._begin(request, request.read())
+        if type(response) is Forward:  # a cassette records: the upstream answers (I/O, so at this edge)
+            from ._upstream import send
+
+            return send(self, request, response)
         if response.delay > 0:
             wait = _wait(response.delay, timeout)
             self.fake.sleep(wait)
@@ -154,6 +158,10 @@ class TransportBase:
 
     async def handle_async_request(self, request: Any) -> Any:
         response, timeout = self._begin(request, await request.aread())
+        if type(response) is Forward:
+            from ._upstream import send_async
+
+            return await send_async(self, request, response)
         if response.delay > 0:
             wait = _wait(response.delay, timeout)
             await self.fake.async_sleep(wait)

@@ -24,14 +24,13 @@ changes nothing.
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _scenario
 from .._errors import APIError, invalid_json
-from .._wire import Request
+from .._wire import Request, parse_json
 
 if TYPE_CHECKING:
     from ._asgi import FakeOpenAIApp
@@ -45,7 +44,7 @@ def _body(data: bytes) -> Any:
     if not data.strip():
         raise APIError(400, "The request body is empty: send a JSON object or a list of them.")
     try:
-        return json.loads(data)
+        return parse_json(data)  # NaN, Infinity, 1e400, lone surrogates and deep nesting are refused
     except ValueError:
         raise invalid_json() from None
 
@@ -57,7 +56,7 @@ def _timing(app: FakeOpenAIApp) -> dict[str, float]:
 
 def _queued(app: FakeOpenAIApp, entries: Sequence[_scenario.Step]) -> dict[str, Any]:
     _scenario.apply(app.fake, entries)
-    return {"object": "fakeopenai.scripted", "added": len(entries), "pending": len(app.fake.pending)}
+    return {"object": "fakeopenai.scripted", "added": len(entries), "pending": app.fake._state.script.pending_count()}
 
 
 def _replies(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
@@ -161,13 +160,14 @@ def _status(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
         "object": "fakeopenai.status",
         "pid": os.getpid(),
         "requests": len(app.fake.requests),
-        "pending": len(app.fake.pending),
+        "dropped": app.fake.requests.dropped,
+        "pending": app.fake._state.script.pending_count(),
     }
 
 
 def _reset(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
     app.reset()
-    return {"object": "fakeopenai.reset", "pending": len(app.fake.pending)}
+    return {"object": "fakeopenai.reset", "pending": app.fake._state.script.pending_count()}
 
 
 _ROUTES: dict[tuple[str, str], Handler] = {
