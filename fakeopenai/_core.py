@@ -165,6 +165,23 @@ ROUTES: list[Route] = [
     Route("GET", "/conversations/{conversation_id}/items/{item_id}", "conversations:retrieve_item"),
     Route("DELETE", "/conversations/{conversation_id}/items/{item_id}", "conversations:delete_item"),
     Route("POST", "/responses/compact", "compact:compact"),
+    # vector stores, their files and file batches, search (endpoints/vector_stores.py)
+    Route("POST", "/vector_stores", "vector_stores:create"),
+    Route("GET", "/vector_stores", "vector_stores:list_stores"),
+    Route("GET", "/vector_stores/{vector_store_id}", "vector_stores:retrieve"),
+    Route("POST", "/vector_stores/{vector_store_id}", "vector_stores:update"),
+    Route("DELETE", "/vector_stores/{vector_store_id}", "vector_stores:delete"),
+    Route("POST", "/vector_stores/{vector_store_id}/search", "vector_stores:search_store"),
+    Route("POST", "/vector_stores/{vector_store_id}/files", "vector_stores:create_file"),
+    Route("GET", "/vector_stores/{vector_store_id}/files", "vector_stores:list_files"),
+    Route("GET", "/vector_stores/{vector_store_id}/files/{file_id}", "vector_stores:retrieve_file"),
+    Route("POST", "/vector_stores/{vector_store_id}/files/{file_id}", "vector_stores:update_file"),
+    Route("DELETE", "/vector_stores/{vector_store_id}/files/{file_id}", "vector_stores:delete_file"),
+    Route("GET", "/vector_stores/{vector_store_id}/files/{file_id}/content", "vector_stores:file_content"),
+    Route("POST", "/vector_stores/{vector_store_id}/file_batches", "vector_stores:create_batch"),
+    Route("GET", "/vector_stores/{vector_store_id}/file_batches/{batch_id}", "vector_stores:retrieve_batch"),
+    Route("POST", "/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", "vector_stores:cancel_batch"),
+    Route("GET", "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", "vector_stores:list_batch_files"),
 ]
 _table = _Table(ROUTES)
 

@@ -69,6 +69,11 @@ class Reply:
     #: reasoning tokens) and, like the real API, sends the summary text only when the request asks
     #: for one (``reasoning={"summary": ...}``).
     reasoning: str | None = None
+    #: The Responses ``file_search`` tool: what the model searches for (default: the last user message,
+    #: rewritten as ``rewrite_query`` does) and the files its text cites, by file id or filename
+    #: (default: every file the search found, best first; ``[]``: no citation).
+    queries: Sequence[str] | None = None
+    citations: Sequence[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     error_after: int | None = None
     error_message: str | None = None

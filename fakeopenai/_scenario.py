@@ -284,7 +284,7 @@ def build_reply(data: Any, *, ttft: float = 0.0, token_delay: float = 0.0, param
         elif key == "tool_calls":
             items = _expect(value, name, "array")
             kwargs[key] = [_tool_call(item, f"{name}[{i}]") for i, item in enumerate(items)]
-        elif key == "chunks":
+        elif key in ("chunks", "queries", "citations"):
             kwargs[key] = _strings(value, name)
         elif key in ("ttft", "token_delay", "stall"):
             kwargs[key] = _delay(value, name)

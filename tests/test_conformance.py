@@ -48,6 +48,9 @@ from openai.types import (
     ModelDeleted,
     ModerationCreateResponse,
     Upload,
+    VectorStore,
+    VectorStoreDeleted,
+    VectorStoreSearchResponse,
 )
 from openai.types.audio import (
     Transcription,
@@ -59,6 +62,8 @@ from openai.types.audio import (
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionDeleted, ChatCompletionStoreMessage
 from openai.types.responses import Response, ResponseItem, ResponseItemList, ResponseStreamEvent
 from openai.types.uploads import UploadPart
+from openai.types.vector_stores import VectorStoreFile, VectorStoreFileBatch, VectorStoreFileDeleted
+from openai.types.vector_stores.file_content_response import FileContentResponse
 
 import fakeopenai
 from fakeopenai import Reply, ToolCall
@@ -116,6 +121,18 @@ SDK_EXTRAS: dict[tuple[str, str], str] = {
     ("Batch", "usage"): "spec Batch has it, on batches created after 2025-09-07 (openai 1.x lacks it)",
     ("TranscriptionVerbose", "task"): "the spec's verbose_json example (and Whisper's wire) carries task",
     ("TranslationVerbose", "task"): "the spec's verbose_json example (and Whisper's wire) carries task",
+    # vector stores: pages the spec frames with more than the SDK's page classes read
+    ("SyncCursorPage[VectorStore]", "object"): "spec ListVectorStoresResponse requires it",
+    ("SyncCursorPage[VectorStore]", "first_id"): "spec ListVectorStoresResponse requires it",
+    ("SyncCursorPage[VectorStore]", "last_id"): "spec ListVectorStoresResponse requires it",
+    ("SyncCursorPage[VectorStoreFile]", "object"): "spec ListVectorStoreFilesResponse requires it",
+    ("SyncCursorPage[VectorStoreFile]", "first_id"): "spec ListVectorStoreFilesResponse requires it",
+    ("SyncCursorPage[VectorStoreFile]", "last_id"): "spec ListVectorStoreFilesResponse requires it",
+    ("SyncPage[VectorStoreSearchResponse]", "search_query"): "spec VectorStoreSearchResultsPage requires it",
+    ("SyncPage[VectorStoreSearchResponse]", "has_more"): "spec VectorStoreSearchResultsPage requires it",
+    ("SyncPage[VectorStoreSearchResponse]", "next_page"): "spec VectorStoreSearchResultsPage requires it",
+    ("SyncPage[FileContentResponse]", "has_more"): "spec VectorStoreFileContentResponse requires it",
+    ("SyncPage[FileContentResponse]", "next_page"): "spec VectorStoreFileContentResponse requires it",
 }
 
 _NONE = type(None)
@@ -574,6 +591,43 @@ CONTRACTS: dict[tuple[str, str], Contract] = {
         _Transcription(), Shape(TranscriptionStreamEvent, _media_event_schema), raw=_transcript_text
     ),
     ("POST", "/audio/translations"): Contract(_Translation(), raw=_transcript_text),
+    # vector stores (endpoints/vector_stores.py)
+    ("POST", "/vector_stores"): Contract(Shape(VectorStore, "VectorStoreObject")),
+    ("GET", "/vector_stores"): Contract(Shape(SyncCursorPage[VectorStore], "ListVectorStoresResponse")),
+    ("GET", "/vector_stores/{vector_store_id}"): Contract(Shape(VectorStore, "VectorStoreObject")),
+    ("POST", "/vector_stores/{vector_store_id}"): Contract(Shape(VectorStore, "VectorStoreObject")),
+    ("DELETE", "/vector_stores/{vector_store_id}"): Contract(Shape(VectorStoreDeleted, "DeleteVectorStoreResponse")),
+    ("POST", "/vector_stores/{vector_store_id}/search"): Contract(
+        Shape(SyncPage[VectorStoreSearchResponse], "VectorStoreSearchResultsPage")
+    ),
+    ("POST", "/vector_stores/{vector_store_id}/files"): Contract(Shape(VectorStoreFile, "VectorStoreFileObject")),
+    ("GET", "/vector_stores/{vector_store_id}/files"): Contract(
+        Shape(SyncCursorPage[VectorStoreFile], "ListVectorStoreFilesResponse")
+    ),
+    ("GET", "/vector_stores/{vector_store_id}/files/{file_id}"): Contract(
+        Shape(VectorStoreFile, "VectorStoreFileObject")
+    ),
+    ("POST", "/vector_stores/{vector_store_id}/files/{file_id}"): Contract(
+        Shape(VectorStoreFile, "VectorStoreFileObject")
+    ),
+    ("DELETE", "/vector_stores/{vector_store_id}/files/{file_id}"): Contract(
+        Shape(VectorStoreFileDeleted, "DeleteVectorStoreFileResponse")
+    ),
+    ("GET", "/vector_stores/{vector_store_id}/files/{file_id}/content"): Contract(
+        Shape(SyncPage[FileContentResponse], "VectorStoreFileContentResponse")
+    ),
+    ("POST", "/vector_stores/{vector_store_id}/file_batches"): Contract(
+        Shape(VectorStoreFileBatch, "VectorStoreFileBatchObject")
+    ),
+    ("GET", "/vector_stores/{vector_store_id}/file_batches/{batch_id}"): Contract(
+        Shape(VectorStoreFileBatch, "VectorStoreFileBatchObject")
+    ),
+    ("POST", "/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel"): Contract(
+        Shape(VectorStoreFileBatch, "VectorStoreFileBatchObject")
+    ),
+    ("GET", "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files"): Contract(
+        Shape(SyncCursorPage[VectorStoreFile], "ListVectorStoreFilesResponse")
+    ),
 }
 #: Any error answer: the SDK's ErrorObject for the inner object, the spec's ErrorResponse for the body.
 ERROR = Shape(ErrorObject, "ErrorResponse", sdk_view=lambda body: body["error"])
@@ -1071,6 +1125,70 @@ async def test_batches(run: Conformance) -> None:
     await run("batches.list", limit=2)
     await run.fails(openai.NotFoundError, "batches.retrieve", batch_id="batch_nope")
     assert run.counts["error bodies"] == 2  # the invalid chat line (recorded as a direct request) and the 404
+async def test_vector_stores(run: Conformance) -> None:
+    """Every vector store route: stores, files, batches (finished, cancelled, failed files), search."""
+    fake = run.api.fake
+    ids = [fake.add_file(text, filename=name, purpose="assistants")["id"] for name, text in FILES]
+    store = await run(
+        "vector_stores.create",
+        name="kb",
+        file_ids=ids[:2],
+        metadata={"k": "v"},
+        expires_after={"anchor": "last_active_at", "days": 3},
+        chunking_strategy={"type": "static", "static": {"max_chunk_size_tokens": 100, "chunk_overlap_tokens": 0}},
+    )
+    await run("vector_stores.retrieve", vector_store_id=store.id)
+    await run("vector_stores.update", vector_store_id=store.id, name="kb2", expires_after=None)
+    await run("vector_stores.list")
+    await run("vector_stores.files.create", vector_store_id=store.id, file_id=ids[2], attributes={"n": 1, "b": True})
+    await run("vector_stores.files.retrieve", file_id=ids[2], vector_store_id=store.id)
+    await run("vector_stores.files.update", file_id=ids[2], vector_store_id=store.id, attributes={"s": "x"})
+    await run("vector_stores.files.list", vector_store_id=store.id, filter="failed")
+    await run("vector_stores.files.list", vector_store_id=store.id, order="asc", limit=1)
+    await run("vector_stores.files.content", file_id=ids[0], vector_store_id=store.id)
+    batch = await run("vector_stores.file_batches.create", vector_store_id=store.id, file_ids=ids[:1])
+    await run("vector_stores.file_batches.cancel", batch_id=batch.id, vector_store_id=store.id)
+    await run("vector_stores.file_batches.retrieve", batch_id=batch.id, vector_store_id=store.id)
+    await run("vector_stores.file_batches.list_files", batch_id=batch.id, vector_store_id=store.id)
+    await run(
+        "vector_stores.search",
+        vector_store_id=store.id,
+        query=["return policy", "shipping"],
+        filters={
+            "type": "or",
+            "filters": [{"type": "eq", "key": "n", "value": 1}, {"type": "ne", "key": "n", "value": 2}],
+        },
+        ranking_options={"ranker": "none", "score_threshold": 0.1},
+        rewrite_query=True,
+    )
+    await run("vector_stores.files.delete", file_id=ids[2], vector_store_id=store.id)
+    await run("vector_stores.delete", vector_store_id=store.id)
+    await run.fails(openai.NotFoundError, "vector_stores.files.retrieve", file_id=ids[0], vector_store_id=store.id)
+    assert run.counts["bodies"] == 17 and run.counts["error bodies"] == 1
+
+
+FILES = [
+    ("policy.txt", "Our return policy: items can be returned within 30 days."),
+    ("shipping.md", "Shipping takes 5 business days."),
+    ("table.csv", "a,b"),  # a type file search does not read: ingestion fails
+]
+
+
+async def test_file_search_tool(run: Conformance) -> None:
+    """The Responses file_search tool: the call item (with and without results), citations, events."""
+    store = run.api.fake.seed("/vector_stores", {"name": "kb"}, files={name: text.encode() for name, text in FILES[:2]})
+    tool = {"type": "file_search", "vector_store_ids": [store["id"]], "ranking_options": {"score_threshold": 0.0}}
+    for stream in (False, True):
+        for include in ([], ["file_search_call.results"]):
+            run.api.fake.reply("Within 30 days.")
+            last = await run(
+                "responses.create", model="gpt-4.1", input="return policy", tools=[tool], include=include, stream=stream
+            )
+    previous = last[-1].response.id
+    follow_up = await run("responses.create", model="gpt-4.1", input="And shipping?", previous_response_id=previous)
+    await run("responses.input_items.list", response_id=follow_up.id)
+    await run("responses.retrieve", response_id=follow_up.id)
+    assert run.counts["bodies"] == 5 and run.counts["streams"] == 2
 
 
 async def test_images(run: Conformance) -> None:

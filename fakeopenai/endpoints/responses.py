@@ -386,6 +386,10 @@ def _outs_of(output: list[dict[str, Any]]) -> list[_Out]:
 
 def _tool(tool: Any) -> Any:
     """A tool as the real API echoes it (function tools get every field, strict by default)."""
+    if isinstance(tool, dict) and tool.get("type") == "file_search":
+        from .file_search import echo
+
+        return echo(tool)
     if not isinstance(tool, dict) or tool.get("type") != "function":
         return tool
     strict = tool.get("strict")
@@ -470,6 +474,7 @@ def create(state: State, request: Request) -> Response:
     model = reply.model or str(body.get("model") or "gpt-4.1")  # a prompt's model, when only it names one
     include = body.get("include") or []
     outs, reasoning_tokens, reason = _output(state, body, reply, include)
+    _file_search(state, body, reply, include, outs)
 
     value = body.get("input")
     turn_tokens = count_value(value, model)
@@ -499,6 +504,24 @@ def create(state: State, request: Request) -> Response:
         events = _stream(final, outs, reply.ttft, reply.token_delay, options.get("include_obfuscation") is not False)
         return stream_response(state, reply, events, _error_event)
     return json_response(state, reply, final, duration)
+
+
+def _file_search(state: State, body: dict[str, Any], reply: Reply, include: list[Any], outs: list[_Out]) -> None:
+    """The ``file_search`` tool (``endpoints/file_search.py``): its call item goes before the message,
+    whose text cites the files found."""
+    if not body.get("tools"):
+        return
+    from . import file_search
+
+    if not file_search.wanted(body):
+        return
+    call = file_search.run(state, body, reply, include)
+    at = next((i for i, out in enumerate(outs) if out.item["type"] != "reasoning"), len(outs))
+    outs.insert(at, _Out(call.item, []))
+    for out in outs:
+        if out.item["type"] == "message" and out.item["content"][0]["type"] == "output_text":
+            part = out.item["content"][0]
+            part["annotations"] = call.annotations(part["text"])
 
 
 def _previous(state: State, body: dict[str, Any]) -> StoredResponse | None:
@@ -595,6 +618,11 @@ def _stream(
                 for i, piece in enumerate(out.pieces):
                     entry = "[" + enc(logprobs[i]) + "]" if logprobs else "[]"
                     delta("response.output_text.delta", head, piece, ',"logprobs":' + entry)
+                for i, annotation in enumerate(part["annotations"]):
+                    emit(
+                        "response.output_text.annotation.added",
+                        head + ',"annotation_index":' + str(i) + ',"annotation":' + enc(annotation),
+                    )
                 emit(
                     "response.output_text.done",
                     head + ',"text":' + enc(part["text"]) + ',"logprobs":' + enc(logprobs),
@@ -611,6 +639,11 @@ def _stream(
                 "response.function_call_arguments.done",
                 head + ',"name":' + enc(item["name"]) + ',"arguments":' + enc(item["arguments"]),
             )
+        elif kind == "file_search_call":
+            searching = {**item, "status": "in_progress", "queries": [], "results": None}
+            emit("response.output_item.added", position + ',"item":' + enc(searching))
+            for status in ("in_progress", "searching", "completed"):
+                emit("response.file_search_call." + status, head)
         else:
             emit("response.output_item.added", position + ',"item":' + enc({**item, "summary": []}))
             if kind == "reasoning" and item["summary"]:
