@@ -257,7 +257,10 @@ def handle(state: State, request: Request) -> Response:
         if state.validate and request.method == "POST" and isinstance(request.json, dict):
             # The validation policy (docs/validation.md), the same for every endpoint: 400 for what
             # the API is known to refuse, warnings for the rest of what the SDK's types do not allow.
-            warnings = _check_body()(route.path, request.json, route.check, state.strict, route.params)
+            key, params = route.path, route.params
+            if request.query.get("beta") == "true":  # the SDK's beta twin of a route (beta.responses)
+                key, params = route.path + "?beta=true", "sdk"
+            warnings = _check_body()(key, request.json, route.check, state.strict, params)
             if warnings:
                 request.warnings.extend(warnings)
         response = route.resolve()(state, request)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections.abc
 import copy
 import importlib
+import re
 import threading
 import types
 import typing
@@ -353,10 +354,12 @@ def _params_type(endpoint: str, params: Any) -> tuple[Any, bool] | None:
     if entry is not None:
         module_name, plain, streaming = entry
         return getattr(importlib.import_module(module_name), plain), streaming is not None
-    if params == "sdk":  # what the installed SDK sends to this route
+    if params == "sdk":  # what the installed SDK sends to this route (``path?beta=true``: its beta twin)
         from ._sdk_routes import sdk_routes
 
-        found = next((r for r in sdk_routes() if r.method == "POST" and r.path == endpoint and not r.query), None)
+        path, _, query = endpoint.partition("?")
+        wanted = dict(pair.partition("=")[::2] for pair in query.split("&") if pair)
+        found = next((r for r in sdk_routes() if r.method == "POST" and r.path == path and r.query == wanted), None)
         params = found.types().params if found is not None else None
     if params is None or not te.is_typeddict(params):
         return None
@@ -371,6 +374,9 @@ def _build(endpoint: str, lenient: bool, params: Any = None) -> _Validator | Non
         cls, streaming = found
         # One adapter for both variants: the non-streaming one, with ``stream`` any boolean.
         overrides: dict[str, tuple[Any, bool]] = {"stream": (bool | None, False)} if streaming else {}
+        # The SDK's params of a nested route name the path's ids (``thread_id``): they travel in the
+        # path, never in the body.
+        overrides.update({name: (Any, False) for name in re.findall(r"\{(\w+)\}", endpoint.partition("?")[0])})
         if lenient:
             known = _fields(cls)
             overrides.update({key: (Any, False) for key in _NEWER_PARAMS.get(endpoint, ()) if key not in known})

@@ -129,9 +129,10 @@ class State:
         found = self.store.get(obj_id)
         if isinstance(found, kind):
             return found
-        if self.any_id and make is not None and found is None:
+        if self.any_id and make is not None:
             made = make(obj_id)
-            self.store[obj_id] = made
+            if found is None:  # an id another kind holds (placeholder ids such as "file_id" do) stays its
+                self.store[obj_id] = made
             return made
         raise not_found(obj_id)
 

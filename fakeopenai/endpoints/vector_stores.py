@@ -202,9 +202,10 @@ def _batch(state: State, request: Request, store: VectorStore) -> FileBatch:
     found = state.store.find(batch_id, FileBatch)
     if found is not None and found.store is store:
         return found
-    if state.any_id and batch_id not in state.store:
+    if state.any_id:
         made = FileBatch(_batch_body(state, batch_id, store), store, [])
-        state.store[batch_id] = made
+        if batch_id not in state.store:  # an id another kind or store holds stays its
+            state.store[batch_id] = made
         return made
     # Our wording (the real 404 for an unknown batch was not captured).
     raise APIError(404, f"No vector store file batch found with id '{batch_id}' in vector store '{store.id}'.")
