@@ -37,7 +37,7 @@ def markdown(generated: bool = True) -> str:
     lines = [
         "| family | routes | how |",
         "|---|---|---|",
-        *(f"| {family} | {' '.join(routes)} | stateful |" for family, routes in families.items()),
+        *(f"| {family} | {' '.join(routes)} | hand-built |" for family, routes in families.items()),
     ]
     if generated:
         from ._sdk_routes import sdk_routes
