@@ -108,3 +108,16 @@ def fake() -> fakeopenai.FakeOpenAI:
 
 async def aiter_list(stream: AsyncIterator[Any]) -> list[Any]:
     return [item async for item in stream]
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Any]:
+    """A real ``serve`` (uvicorn on loopback, in a thread) over a fresh fake, for one test module
+    (tests/test_server.py and others that need other options define their own)."""
+    pytest.importorskip("uvicorn")
+    from fakeopenai.server import app
+
+    from .test_server import Served
+
+    with Served(app(fakeopenai.FakeOpenAI(seed=1))) as running:
+        yield running

@@ -9,7 +9,6 @@ import json
 import re
 import struct
 import wave
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -257,16 +256,6 @@ async def test_missing_file_is_the_real_400(api: Api) -> None:
 
 # -- over `serve` ---------------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Any]:
-    pytest.importorskip("uvicorn")
-    from fakeopenai.server import app
-
-    from .test_server import Served
-
-    with Served(app(fakeopenai.FakeOpenAI(seed=1))) as running:
-        yield running
 
 
 def test_speech_then_transcription_over_the_server(served: Any) -> None:

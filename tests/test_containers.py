@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -77,16 +76,6 @@ def test_faults_and_any_id() -> None:
     assert client.containers.retrieve("container_id").id == "container_id"
     assert client.containers.files.retrieve("file_id", container_id="container_id").id == "file_id"
 
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Any]:
-    pytest.importorskip("uvicorn")
-    from fakeopenai.server import app
-
-    from .test_server import Served
-
-    with Served(app(FakeOpenAI(seed=1))) as running:
-        yield running
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])

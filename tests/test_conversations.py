@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -154,16 +153,6 @@ def test_faults_and_any_id() -> None:
     response = client.responses.create(model="gpt-4.1", input="Hi", conversation="conv_456")
     assert response.conversation is not None and response.conversation.id == "conv_456"
 
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Any]:
-    pytest.importorskip("uvicorn")
-    from fakeopenai.server import app
-
-    from .test_server import Served
-
-    with Served(app(FakeOpenAI(seed=1))) as running:
-        yield running
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])

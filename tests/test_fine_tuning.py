@@ -4,7 +4,6 @@ faults, and the main flow over ``serve``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -213,16 +212,6 @@ def test_any_id() -> None:
 
 # -- over serve -------------------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Any]:
-    pytest.importorskip("uvicorn")
-    from fakeopenai.server import app
-
-    from .test_server import Served
-
-    with Served(app(FakeOpenAI(seed=1))) as running:
-        yield running
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])

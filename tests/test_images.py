@@ -12,7 +12,6 @@ import hashlib
 import inspect
 import struct
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -239,16 +238,6 @@ async def test_faults_and_recording_apply_to_images(api: Api) -> None:
 
 # -- over `serve` ---------------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Any]:
-    pytest.importorskip("uvicorn")
-    from fakeopenai.server import app
-
-    from .test_server import Served
-
-    with Served(app(fakeopenai.FakeOpenAI(seed=1))) as running:
-        yield running
 
 
 def test_generate_and_stream_over_the_server(served: Any) -> None:
