@@ -170,4 +170,3 @@ class State:
             ("openai-processing-ms", str(max(1, round(processing_ms)))),
             *_STATIC_HEADERS,
         ]
-
