@@ -117,7 +117,9 @@ class FakeOpenAI:
     ) -> None:
         if ttft < 0 or token_delay < 0:
             raise ValueError("ttft and token_delay must not be negative")
-        self._state = State(seed=seed, validate=validate, models=models, reject_unknown_models=reject_unknown_models)
+        self._state = State(
+            seed=seed, validate=validate, models=models, reject_unknown_models=reject_unknown_models
+        )
         self._state.ttft = ttft
         self._state.token_delay = token_delay
         if clock is not None:

@@ -368,6 +368,8 @@ def failure_entries(data: Any) -> list[Entry]:
     return entries
 
 
+
+
 def build_rate_limit(data: Any, param: str = "body") -> RateLimitSpec:
     """A rate limit from ``{"rpm", "tpm", "model"}`` (the arguments of ``fake.rate_limit``)."""
     spec = _object(data, param)

@@ -123,7 +123,6 @@ class _Generator:
     @staticmethod
     def choose(options: list[Any], depth: int) -> Any:
         """The first option that is not ``null`` (or ``null`` itself, deep in a recursive schema)."""
-
         def is_null(option: Any) -> bool:
             return isinstance(option, Mapping) and option.get("type") == "null"
 
@@ -186,7 +185,9 @@ class _Generator:
         if items is False:
             count = min(count, len(prefix))
         singular = name[:-1] if name.endswith("s") and len(name) > 1 else name
-        return [self.value(prefix[i] if i < len(prefix) else items, singular, depth + 1, i) for i in range(count)]
+        return [
+            self.value(prefix[i] if i < len(prefix) else items, singular, depth + 1, i) for i in range(count)
+        ]
 
     @staticmethod
     def string(schema: Mapping[str, Any], name: str, index: int) -> str:

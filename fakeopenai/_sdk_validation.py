@@ -102,9 +102,9 @@ class _Leaf(_Node):
     def matches(self, label: str) -> bool:
         if self.literals is not None:
             return label.startswith("literal[")
-        return label == {"string": "str", "integer": "int", "number": "float", "boolean": "bool", None: "any"}.get(
-            self.kind, ""
-        )
+        return label == {
+            "string": "str", "integer": "int", "number": "float", "boolean": "bool", None: "any"
+        }.get(self.kind, "")
 
 
 @dataclass(eq=False)
@@ -423,7 +423,9 @@ def _api_error(root: _Node, errors: list[Any], body: Any) -> APIError:
                 members.setdefault(walk.sites[level].label, []).append(walk)
         # A member whose own ``type``/``role`` literal did not match is not what the client meant.
         meant = {
-            label: walks for label, walks in members.items() if not any(_wrong_member(walk, level) for walk in walks)
+            label: walks
+            for label, walks in members.items()
+            if not any(_wrong_member(walk, level) for walk in walks)
         } or members
         depth = {label: max(len(w.path) for w in walks) for label, walks in meant.items()}
         deepest = max(depth.values())

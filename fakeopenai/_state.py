@@ -170,3 +170,4 @@ class State:
             ("openai-processing-ms", str(max(1, round(processing_ms)))),
             *_STATIC_HEADERS,
         ]
+

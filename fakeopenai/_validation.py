@@ -65,7 +65,9 @@ def check_type(value: Any, param: str, *kinds: str, nullable: bool = True) -> No
 def require(body: Mapping[str, Any], key: str, *kinds: str) -> Any:
     """The value of a required field, type-checked (``missing_required_parameter`` when absent)."""
     if key not in body or body[key] is None:
-        raise bad_request(f"Missing required parameter: '{key}'.", param=key, code="missing_required_parameter")
+        raise bad_request(
+            f"Missing required parameter: '{key}'.", param=key, code="missing_required_parameter"
+        )
     check_type(body[key], key, *kinds, nullable=False)
     return body[key]
 
@@ -77,13 +79,15 @@ def check_range(value: Any, param: str, low: float | None, high: float | None, k
     kind = "integer" if kind == "integer" or (not kind and isinstance(value, int)) else "decimal"
     if low is not None and value < low:
         raise bad_request(
-            f"Invalid '{param}': {kind} below minimum value. Expected a value >= {low:g}, but got {value} instead.",
+            f"Invalid '{param}': {kind} below minimum value. Expected a value >= {low:g}, "
+            f"but got {value} instead.",
             param=param,
             code=f"{kind}_below_min_value",
         )
     if high is not None and value > high:
         raise bad_request(
-            f"Invalid '{param}': {kind} above maximum value. Expected a value <= {high:g}, but got {value} instead.",
+            f"Invalid '{param}': {kind} above maximum value. Expected a value <= {high:g}, "
+            f"but got {value} instead.",
             param=param,
             code=f"{kind}_above_max_value",
         )
@@ -95,7 +99,9 @@ def check_enum(value: Any, param: str, allowed: tuple[str, ...]) -> None:
         return
     quoted = [f"'{item}'" for item in allowed]
     listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f", and {quoted[-1]}"
-    raise bad_request(f"Invalid value: '{value}'. Supported values are: {listed}.", param=param, code="invalid_value")
+    raise bad_request(
+        f"Invalid value: '{value}'. Supported values are: {listed}.", param=param, code="invalid_value"
+    )
 
 
 #: A check of one optional field of a body, given the field's value.

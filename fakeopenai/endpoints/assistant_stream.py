@@ -73,14 +73,11 @@ def events(state: State, request: Request, event_type: Any, run: Any) -> Iterato
     yield "thread.message.in_progress", message
     for index, piece in enumerate(reply.pieces(text)):
         delta = {"type": "text", "index": 0, "text": {"value": piece, "annotations": []}}
-        yield (
-            "thread.message.delta",
-            {
-                "id": message["id"],
-                "object": "thread.message.delta",
-                "delta": {"content": [delta], **({"role": "assistant"} if index == 0 else {})},
-            },
-        )
+        yield "thread.message.delta", {
+            "id": message["id"],
+            "object": "thread.message.delta",
+            "delta": {"content": [delta], **({"role": "assistant"} if index == 0 else {})},
+        }
     completed = {**message, "status": "completed", "completed_at": state.now()}
     completed["content"] = [{"type": "text", "text": {"value": text, "annotations": []}}]
     yield "thread.message.completed", completed

@@ -31,6 +31,7 @@ _ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 _DONE = b"data: [DONE]\n\n"
 
 
+
 # Checks of optional fields, by key: only the keys a body has cost anything.
 _CHECKS: dict[str, FieldCheck] = {
     "stream": typed("stream", "boolean"),
@@ -55,7 +56,8 @@ def validate(body: dict[str, Any]) -> None:
     messages = require(body, "messages", "array")
     if not messages:
         raise bad_request(
-            "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, "
+            "but got an empty array instead.",
             param="messages",
             code="empty_array",
         )
@@ -115,7 +117,8 @@ def _choices(state: State, body: dict[str, Any], reply: Reply) -> list[_Choice]:
         pieces, truncated = pieces_for(reply, text, limit)
         refusal = split_tokens(reply.refusal) if reply.refusal else []
         calls = [
-            (call.id or state.ids.make("call_"), call, split_tokens(tool_arguments(call, body))) for call in reply.calls
+            (call.id or state.ids.make("call_"), call, split_tokens(tool_arguments(call, body)))
+            for call in reply.calls
         ]
         finish = reply.finish_reason or ("length" if truncated else "tool_calls" if calls else "stop")
         out.append(_Choice(index, pieces, refusal, calls, finish))
@@ -258,7 +261,11 @@ def _stream(
                 steps.append(('{"tool_calls":[' + _call_head(position, call) + "]}", "null"))
             steps.extend(
                 (
-                    '{"tool_calls":[{"index":' + str(position) + ',"function":{"arguments":' + _enc(piece) + "}}]}",
+                    '{"tool_calls":[{"index":'
+                    + str(position)
+                    + ',"function":{"arguments":'
+                    + _enc(piece)
+                    + "}}]}",
                     "null",
                 )
                 for piece in call[2]

@@ -30,6 +30,7 @@ _DEFAULT_MAX_TOKENS = 16
 _FINISH_REASONS = frozenset(("stop", "length", "content_filter"))
 
 
+
 # Checks of optional fields, by key: only the keys a body has cost anything.
 _CHECKS: dict[str, FieldCheck] = {
     "stream": typed("stream", "boolean"),
@@ -174,17 +175,8 @@ def _stream(
 
     def chunk(text: str, index: int, logprobs: str, finish: str) -> bytes:
         return (
-            head
-            + '{"text":'
-            + quote(text)
-            + ',"index":'
-            + str(index)
-            + ',"logprobs":'
-            + logprobs
-            + ',"finish_reason":'
-            + finish
-            + "}"
-            + tail
+            head + '{"text":' + quote(text) + ',"index":' + str(index) + ',"logprobs":' + logprobs
+            + ',"finish_reason":' + finish + "}" + tail
         ).encode()
 
     # Each choice becomes its list of (text, logprobs json) steps: the echoed prompt, then tokens.

@@ -185,14 +185,7 @@ def create(state: State, request: Request) -> Response:
         data.append('{"object":"embedding","index":' + str(index) + ',"embedding":' + vector + "}")
         tokens += count_tokens(item, model) if isinstance(item, str) else len(item)
     payload = (
-        '{"object":"list","data":['
-        + ",".join(data)
-        + '],"model":'
-        + enc(_REPORTED.get(model, model))
-        + ',"usage":{"prompt_tokens":'
-        + str(tokens)
-        + ',"total_tokens":'
-        + str(tokens)
-        + "}}"
+        '{"object":"list","data":[' + ",".join(data) + '],"model":' + enc(_REPORTED.get(model, model))
+        + ',"usage":{"prompt_tokens":' + str(tokens) + ',"total_tokens":' + str(tokens) + "}}"
     )
     return Response(200, state.headers(JSON), payload.encode())

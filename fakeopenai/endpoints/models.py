@@ -18,7 +18,9 @@ __all__ = ["delete", "list_models", "retrieve"]
 
 
 def _not_found(model: str) -> APIError:
-    return APIError(404, f"The model `{model}` does not exist or you do not have access to it.", code="model_not_found")
+    return APIError(
+        404, f"The model `{model}` does not exist or you do not have access to it.", code="model_not_found"
+    )
 
 
 def _index(state: State, model: str) -> int:

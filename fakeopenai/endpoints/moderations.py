@@ -29,7 +29,8 @@ def _items(value: Any) -> list[tuple[str, bool, bool]]:
     check_type(value, "input", "string", "array", nullable=False)
     if not value:
         raise bad_request(
-            "Invalid 'input': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            "Invalid 'input': empty array. Expected an array with minimum length 1, "
+            "but got an empty array instead.",
             param="input",
             code="empty_array",
         )

@@ -59,6 +59,7 @@ _PENDING: dict[str, Any] = {
 }
 
 
+
 def _one_of(key: str, allowed: tuple[str, ...]) -> FieldCheck:
     def check(value: Any) -> None:
         check_type(value, key, "string")
@@ -278,7 +279,9 @@ def _summary_requested(body: dict[str, Any]) -> bool:
     return isinstance(reasoning, dict) and bool(reasoning.get("summary") or reasoning.get("generate_summary"))
 
 
-def _output(state: State, body: dict[str, Any], reply: Reply, include: list[Any]) -> tuple[list[_Out], int, str | None]:
+def _output(
+    state: State, body: dict[str, Any], reply: Reply, include: list[Any]
+) -> tuple[list[_Out], int, str | None]:
     """The output items, the reasoning tokens they cost, and why the answer is incomplete (if it is)."""
     outs: list[_Out] = []
     limit: int = body.get("max_output_tokens") or 0
@@ -516,7 +519,9 @@ def _head(kind: str) -> str:
     return "event: " + kind + '\ndata: {"type":"' + kind + '","sequence_number":'
 
 
-def _stream(final: dict[str, Any], outs: list[_Out], ttft: float, token_delay: float, obfuscate: bool) -> list[Event]:
+def _stream(
+    final: dict[str, Any], outs: list[_Out], ttft: float, token_delay: float, obfuscate: bool
+) -> list[Event]:
     """Every event of a streamed response, in order, as ready bytes."""
     events: list[Event] = []
     seq = 0
@@ -629,7 +634,9 @@ def delete(state: State, request: Request) -> Response:
     response_id = request.params["response_id"]
     _stored(state, response_id)
     del state.store[response_id]
-    return Response(200, state.headers(JSON), dumps({"id": response_id, "object": "response", "deleted": True}))
+    return Response(
+        200, state.headers(JSON), dumps({"id": response_id, "object": "response", "deleted": True})
+    )
 
 
 def cancel(state: State, request: Request) -> Response:
@@ -665,3 +672,4 @@ def input_items(state: State, request: Request) -> Response:
     """The items the response's model saw, as a cursor page (``after``, ``limit``, ``order``)."""
     stored = _stored(state, request.params["response_id"])
     return Response(200, state.headers(JSON), dumps(page(stored.items(state), request)))
+
