@@ -44,7 +44,9 @@ __all__ = [
     "client",
     "default_flavour",
     "fake_of",
+    "image_for",
     "patch",
+    "speech_for",
 ]
 
 
@@ -59,6 +61,22 @@ def client(fake: FakeOpenAI | None = None, flavour: Flavour | None = None, **kwa
 def async_client(fake: FakeOpenAI | None = None, flavour: Flavour | None = None, **kwargs: Any) -> Any:
     """The async twin of :func:`client`, for ``AsyncOpenAI(http_client=...)``."""
     return (fake or FakeOpenAI()).async_client(flavour, **kwargs)
+
+
+def image_for(
+    prompt: str, *, size: str = "1024x1024", output_format: str = "png", background: str = "opaque", index: int = 0
+) -> bytes:
+    """The image file the fake answers for ``prompt`` (the ``index``-th of ``n``), as bytes; see docs/images.md."""
+    from .endpoints.images import image_for as make
+
+    return make(prompt, size=size, output_format=output_format, background=background, index=index)
+
+
+def speech_for(text: str, *, response_format: str = "mp3", speed: float = 1.0) -> bytes:
+    """The audio file ``audio.speech.create`` answers for ``text``, as bytes; see docs/audio.md."""
+    from ._sound import speech
+
+    return speech(text, speed, response_format)
 
 
 def __getattr__(name: str) -> Any:

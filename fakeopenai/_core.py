@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,9 @@ class Route:
     first request to the route (families most tests never call cost nothing at import).
     ``generates`` marks model-generation endpoints, the ones ``fake.reply()`` answers. ``check``
     (the endpoint's own checks of a body) runs first when the SDK-type validation rejects a body, so
-    its real-API wording wins for the mistakes it knows.
+    its real-API wording wins for the mistakes it knows. ``params`` is the SDK ``TypedDict`` its JSON
+    body is validated with under the validation policy (``None``: the endpoint's entry in
+    ``_sdk_validation.PARAMS``, if any; ``"sdk"``: the one the installed SDK sends for this route).
     """
 
     method: str
@@ -55,6 +57,7 @@ class Route:
     handler: Handler | str
     generates: bool = False
     check: Callable[[Any], None] | None = None
+    params: Any = None
 
     def resolve(self) -> Handler:
         """The handler function (imported now if the route names it)."""
@@ -123,6 +126,13 @@ ROUTES: list[Route] = [
     Route("GET", "/batches", "batches:list_batches"),
     Route("GET", "/batches/{batch_id}", "batches:retrieve"),
     Route("POST", "/batches/{batch_id}/cancel", "batches:cancel"),
+    # media (images and audio): real PNG/JPEG/WebP and audio bytes; transcripts from the reply machinery
+    Route("POST", "/images/generations", "images:generate"),
+    Route("POST", "/images/edits", "images:edit"),
+    Route("POST", "/images/variations", "images:create_variation"),
+    Route("POST", "/audio/speech", "audio:speech"),
+    Route("POST", "/audio/transcriptions", "audio:transcribe", generates=True),
+    Route("POST", "/audio/translations", "audio:translate", generates=True),
 ]
 _table = _Table(ROUTES)
 
@@ -143,15 +153,19 @@ def _find(request: Request) -> tuple[Route | None, dict[str, str]]:
     found = _generated.get(id(plan))
     if found is None:
         found = _generated[id(plan)] = Route(
-            plan.route.method, plan.route.path, lambda state, request: generated.handle(state, request, plan)
+            plan.route.method,
+            plan.route.path,
+            lambda state, request: generated.handle(state, request, plan),
+            params=plan.route.types().params,
         )
     return found, params
 
 
-_checker: Callable[[str, Any, Callable[[Any], None] | None], None] | None = None
+_Checker = Callable[[str, Any, Callable[[Any], None] | None, bool, Any], Sequence[str]]
+_checker: _Checker | None = None
 
 
-def _check_body() -> Callable[[str, Any, Callable[[Any], None] | None], None]:
+def _check_body() -> _Checker:
     """The SDK-type validator, imported on first use (it loads pydantic adapters; a lazy import
     statement on every request would cost more than the check itself)."""
     global _checker
@@ -186,7 +200,11 @@ def handle(state: State, request: Request) -> Response:
                 request.answer = failure
                 raise failure.error()
         if state.validate and request.method == "POST" and isinstance(request.json, dict):
-            _check_body()(request.endpoint, request.json, route.check)  # the SDK's own parameter types
+            # The validation policy (docs/validation.md), the same for every endpoint: 400 for what
+            # the API is known to refuse, warnings for the rest of what the SDK's types do not allow.
+            warnings = _check_body()(route.path, request.json, route.check, state.strict, route.params)
+            if warnings:
+                request.warnings.extend(warnings)
         response = route.resolve()(state, request)
     except APIError as error:
         response = error_response(state, error)

@@ -86,7 +86,9 @@ class FakeOpenAI:
     >>> client = OpenAI(api_key="test", http_client=fake.client())
     >>> fake.reply("Hello there!")       # the next generation request gets this
 
-    ``seed`` makes ids repeatable; ``validate=False`` turns request validation off; ``sleep`` and
+    ``seed`` makes ids repeatable; ``validate=False`` turns request validation off; ``strict=True``
+    answers 400 for any body outside the SDK's parameter types (by default only what the real API is
+    known to refuse gets a 400, the rest is accepted with ``request.warnings``); ``sleep`` and
     ``async_sleep`` replace the waits of delayed answers (e.g. to record them instead of waiting).
     ``ttft`` and ``token_delay`` (seconds) time the default reply, and the replies scripted as data
     (the server's control API, scenario files) that set no timing of their own.
@@ -104,6 +106,7 @@ class FakeOpenAI:
         *,
         seed: int | str | None = None,
         validate: bool = True,
+        strict: bool = False,
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
         ttft: float = 0.0,
@@ -118,7 +121,11 @@ class FakeOpenAI:
         if ttft < 0 or token_delay < 0:
             raise ValueError("ttft and token_delay must not be negative")
         self._state = State(
-            seed=seed, validate=validate, models=models, reject_unknown_models=reject_unknown_models
+            seed=seed,
+            validate=validate,
+            strict=strict,
+            models=models,
+            reject_unknown_models=reject_unknown_models,
         )
         self._state.ttft = ttft
         self._state.token_delay = token_delay

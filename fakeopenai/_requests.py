@@ -66,6 +66,12 @@ class RequestLog(list[Request]):
         return [request.status for request in self]
 
     @property
+    def warnings(self) -> list[str]:
+        """Every warning of every request, in order: what the fake accepted although the SDK's types
+        do not allow it (``assert not fake.requests.warnings``: nothing suspicious was sent)."""
+        return [warning for request in self for warning in request.warnings]
+
+    @property
     def retry_counts(self) -> list[int]:
         """The SDK's ``x-stainless-retry-count`` of each request (0 for a first attempt)."""
         return [_retry_count(request) for request in self]

@@ -24,6 +24,7 @@ A scenario document::
       - {path: /files, body: {purpose: batch}, files: {file: {filename: in.jsonl, text: "..."}}, id: file-abc}
     fail_rate:                  # fake.fail_rate(...): one object or a list
       - {rate: 0.1, status: 503, seed: 7, retry_after_ms: 10}
+    strict: true                # FakeOpenAI(strict=True): 400 for any body outside the SDK's types
 
 A bare list is read as ``rules``.
 """
@@ -54,6 +55,7 @@ __all__ = [
     "SeedSpec",
     "SettingsSpec",
     "Step",
+    "StrictSpec",
     "apply",
     "build_rate_limit",
     "build_settings",
@@ -105,6 +107,13 @@ class FailRateSpec:
     seed: int | str
 
 
+@dataclass(frozen=True)
+class StrictSpec:
+    """The validation policy to follow: ``strict`` as for ``FakeOpenAI(strict=...)`` (docs/validation.md)."""
+
+    strict: bool
+
+
 #: One thing a scenario or a control request applies to a fake, in order.
 @dataclass(frozen=True)
 class SeedSpec:
@@ -124,7 +133,7 @@ class SettingsSpec:
     lifecycles: dict[str, dict[str, float]]
 
 
-Step = Entry | RateLimitSpec | FailRateSpec | SeedSpec | SettingsSpec
+Step = Entry | RateLimitSpec | FailRateSpec | SeedSpec | SettingsSpec | StrictSpec
 
 
 _MATCH_KEYS = ("model", "contains", "endpoint", "regex")
@@ -427,13 +436,16 @@ def rule_entries(data: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> l
 def parse_scenario(doc: Any, *, ttft: float = 0.0, token_delay: float = 0.0) -> list[Step]:
     """The steps of a scenario document (see the module docstring).
 
-    In the order they are applied: the ``rate_limit``, the ``fail_rate`` entries, the rules, the queue.
+    In the order they are applied: ``strict``, the ``rate_limit``, the ``fail_rate`` entries, the rules,
+    the queue.
     """
     if isinstance(doc, list):
         doc = {"rules": doc}
     spec = _object(doc, "scenario")
-    _unknown(spec, {"rules", "queue", "rate_limit", "fail_rate", "seed", "any_id", "lifecycle"}, "")
+    _unknown(spec, {"rules", "queue", "rate_limit", "fail_rate", "seed", "any_id", "lifecycle", "strict"}, "")
     entries: list[Step] = []
+    if spec.get("strict") is not None:
+        entries.append(StrictSpec(_expect(spec["strict"], "strict", "boolean")))
     if spec.get("any_id") is not None or spec.get("lifecycle") is not None:
         entries.append(build_settings(spec))
     if spec.get("seed") is not None:
@@ -512,10 +524,13 @@ def load_file(path: str | Path) -> Any:
 
 
 def apply(fake: FakeOpenAI, entries: Sequence[Step]) -> None:
-    """Apply each step to ``fake``, in order: queue or add answers, set the rate limit, add failure rates."""
+    """Apply each step to ``fake``, in order: set the validation policy, queue or add answers, set the
+    rate limit, add failure rates."""
     script = fake._state.script
     for entry in entries:
-        if isinstance(entry, RateLimitSpec):
+        if isinstance(entry, StrictSpec):
+            fake._state.strict = entry.strict
+        elif isinstance(entry, RateLimitSpec):
             fake.rate_limit(entry.rpm, entry.tpm, model=entry.model)
         elif isinstance(entry, FailRateSpec):
             script.add_rate(entry.rate, entry.failure, entry.match, entry.seed)

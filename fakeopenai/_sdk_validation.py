@@ -11,11 +11,19 @@ strict copies that pydantic checks in one pass:
 A failure becomes the real API's 400 with ``param`` naming the path in the body
 (``messages[0].content``). Whatever types the installed SDK has are used, so openai 1.x and 3.x each
 validate against their own definitions.
+
+The SDK's types are a subset of what the API accepts, so by default they only decide what the fake
+*rejects* where the API is known to reject too (docs/validation.md): a body that fails them is checked
+again with a lenient copy of the same types, in which a nested object may carry keys the SDK does not
+name and an optional key may be ``null``. Only when that copy fails too is the answer a 400; otherwise
+the request is accepted and each deviation is recorded as a warning on it. ``strict`` keeps the SDK's
+types as the contract. An ordinary request passes the strict types at once and pays for nothing else.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import copy
 import importlib
 import threading
 import types
@@ -64,6 +72,21 @@ _SEQUENCES = {
 }
 _MAPPINGS = {dict, collections.abc.Mapping, collections.abc.MutableMapping}
 _CONFIG = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+# The lenient copy: nested objects ignore keys the SDK does not name. Evidence that the API accepts
+# them: a ``name`` on a ``role: "tool"`` message has been sent on every tool result by widely used
+# libraries for years (the corpus in tests/corpus holds such bodies), and the API's OpenAPI spec leaves
+# its message and content-part schemas open (no ``additionalProperties: false``). Unknown *top-level*
+# parameters stay refused: the API answers those with
+# ``Unknown parameter`` / ``Unrecognized request argument supplied`` (shared/WIRE.md §5).
+_LENIENT_CONFIG = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
+# Top-level parameters the API takes (they are in its OpenAPI spec and in openai 3.x's types) that an
+# older installed SDK may not name yet: an unknown top-level parameter is refused, but not these.
+_NEWER_PARAMS: dict[str, tuple[str, ...]] = {
+    "/chat/completions": ("moderation", "prompt_cache_options", "prompt_cache_retention"),
+    "/responses": ("context_management", "moderation", "prompt_cache_options", "prompt_cache_retention"),
+}
+#: At most this many deviations are listed as warnings on one request.
+_MAX_WARNINGS = 20
 _DISCRIMINATORS = ("type", "role")
 # Keys the SDK marks required that the real API lets a request leave out (it fills in a default).
 # Keys typed ``Required[Optional[...]]`` (output-shaped: "always sent, may be null") count too.
@@ -177,8 +200,12 @@ _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool
 
 
 class _Converter:
-    def __init__(self) -> None:
+    """Converts the SDK's types; ``lenient`` makes the copy the default policy checks with."""
+
+    def __init__(self, lenient: bool = False) -> None:
         self._memo: dict[Any, tuple[Any, _Obj]] = {}
+        self._lenient = lenient
+        self._top = True
 
     def convert(self, tp: Any) -> tuple[Any, _Node]:
         if te.is_typeddict(tp):
@@ -241,9 +268,12 @@ class _Converter:
         """A strict copy of the TypedDict ``cls`` (``overrides``: key -> (type, required))."""
         if cls in self._memo and overrides is None:
             return self._memo[cls]
-        copy: Any = _TypedDict(cls.__name__, {}, total=False)
+        strict_copy: Any = _TypedDict(cls.__name__, {}, total=False)
         node = _Obj(cls.__name__)
-        self._memo[cls] = (copy, node)
+        self._memo[cls] = (strict_copy, node)
+        # The body itself forbids unknown keys in both copies; nested objects only in the strict one.
+        config = _LENIENT_CONFIG if self._lenient and not self._top else _CONFIG
+        self._top = False
         annotations: dict[str, Any] = {}
         required = set()
         relaxed = _WIRE_OPTIONAL.get(cls.__name__, frozenset())
@@ -251,15 +281,20 @@ class _Converter:
             if key in relaxed or type(None) in te.get_args(tp):
                 is_required = False
             converted, node.fields[key] = self.convert(tp)
-            annotations[key] = te.Required[converted] if is_required else te.NotRequired[converted]
             if is_required:
+                annotations[key] = te.Required[converted]
                 required.add(key)
-        copy.__annotations__ = annotations
-        copy.__required_keys__ = frozenset(required)
-        copy.__optional_keys__ = frozenset(annotations) - required
-        copy.__pydantic_config__ = _CONFIG
+            else:
+                # A null optional key means "not given" to the API (the spec marks optional request
+                # parameters ``nullable``; ``"max_tokens": null`` and ``"encoding_format": null``
+                # are accepted), so the lenient copy takes null wherever a key may be left out.
+                annotations[key] = te.NotRequired[_AnyUnion[converted, None] if self._lenient else converted]
+        strict_copy.__annotations__ = annotations
+        strict_copy.__required_keys__ = frozenset(required)
+        strict_copy.__optional_keys__ = frozenset(annotations) - required
+        strict_copy.__pydantic_config__ = config
         node.required = frozenset(required)
-        return copy, node
+        return strict_copy, node
 
 
 def _fields(cls: Any) -> dict[str, tuple[Any, bool]]:
@@ -294,29 +329,52 @@ class _Validator:
 
 
 _lock = threading.Lock()
-_cache: dict[str, _Validator | None] = {}
+_cache: dict[tuple[str, bool], _Validator | None] = {}
 
 
-def _validator(endpoint: str) -> _Validator | None:
-    """The validator for ``endpoint``, built on first use (milliseconds) and kept for the process."""
-    if endpoint in _cache:
-        return _cache[endpoint]
+def _validator(endpoint: str, lenient: bool = False, params: Any = None) -> _Validator | None:
+    """The validator for ``endpoint`` (a route's path template), built on first use and kept.
+
+    The lenient one is built only when a body outside the SDK's types first arrives (half a second
+    for all five): ``serve`` warms up the strict ones only, so its workers are ready sooner.
+    """
+    key = (endpoint, lenient)
+    if key in _cache:
+        return _cache[key]
     with _lock:
-        if endpoint not in _cache:
-            _cache[endpoint] = _build(endpoint)
-    return _cache[endpoint]
+        if key not in _cache:
+            _cache[key] = _build(endpoint, lenient, params)
+    return _cache[key]
 
 
-def _build(endpoint: str) -> _Validator | None:
+def _params_type(endpoint: str, params: Any) -> tuple[Any, bool] | None:
+    """The ``TypedDict`` to validate ``endpoint``'s bodies with, and whether it has a streaming twin."""
     entry = PARAMS.get(endpoint)
-    if entry is None:
+    if entry is not None:
+        module_name, plain, streaming = entry
+        return getattr(importlib.import_module(module_name), plain), streaming is not None
+    if params == "sdk":  # what the installed SDK sends to this route
+        from ._sdk_routes import sdk_routes
+
+        found = next((r for r in sdk_routes() if r.method == "POST" and r.path == endpoint and not r.query), None)
+        params = found.types().params if found is not None else None
+    if params is None or not te.is_typeddict(params):
         return None
-    module_name, plain, streaming = entry
+    return params, "stream" in _fields(params)
+
+
+def _build(endpoint: str, lenient: bool, params: Any = None) -> _Validator | None:
     try:
-        cls = getattr(importlib.import_module(module_name), plain)
+        found = _params_type(endpoint, params)
+        if found is None:
+            return None
+        cls, streaming = found
         # One adapter for both variants: the non-streaming one, with ``stream`` any boolean.
-        overrides = {"stream": (bool | None, False)} if streaming else None
-        tp, root = _Converter().typeddict(cls, overrides)
+        overrides: dict[str, tuple[Any, bool]] = {"stream": (bool | None, False)} if streaming else {}
+        if lenient:
+            known = _fields(cls)
+            overrides.update({key: (Any, False) for key in _NEWER_PARAMS.get(endpoint, ()) if key not in known})
+        tp, root = _Converter(lenient).typeddict(cls, overrides or None)
         return _Validator(TypeAdapter(tp), root)
     except Exception:  # this SDK lacks the type, or pydantic cannot build it: do not validate
         return None
@@ -324,22 +382,97 @@ def _build(endpoint: str) -> _Validator | None:
 
 # -- the check ------------------------------------------------------------------------------------
 
+_NO_WARNINGS: tuple[str, ...] = ()
 
-def check_body(endpoint: str, body: Mapping[str, Any], first: Callable[[Any], None] | None = None) -> None:
-    """Raise the real API's 400 if ``body`` does not fit the SDK's parameter types for ``endpoint``.
 
+def check_body(
+    endpoint: str,
+    body: Mapping[str, Any],
+    first: Callable[[Any], None] | None = None,
+    strict: bool = False,
+    params: Any = None,
+) -> Sequence[str]:
+    """Raise the real API's 400 if the API is known to reject ``body``; return the warnings to record.
+
+    ``endpoint`` is the route's path template; ``params`` its SDK ``TypedDict`` (see ``Route.params``).
     ``first`` (an endpoint's own checks, with the real API's wording for common mistakes) runs
-    before the generic error is raised, so its message wins when it applies.
+    before the generic error is raised, so its message wins when it applies. ``strict``: any
+    departure from the SDK's parameter types is a 400, as the SDK's types were the contract.
     """
-    validator = _validator(endpoint)
+    validator = _validator(endpoint, params=params)
     if validator is None:
-        return
+        return _NO_WARNINGS
     try:
         validator.adapter.validate_python(body, strict=True)
     except ValidationError as exc:
         if first is not None:
             first(body)
-        raise _api_error(validator.root, exc.errors(include_url=False), body) from None
+        if strict:
+            raise _api_error(validator.root, exc.errors(include_url=False), body)[1] from None
+        lenient = _validator(endpoint, lenient=True, params=params)
+        if lenient is not None:
+            try:
+                lenient.adapter.validate_python(body, strict=True)
+            except ValidationError as known:
+                raise _api_error(lenient.root, known.errors(include_url=False), body)[1] from None
+        return _deviations(validator, body)
+    return _NO_WARNINGS
+
+
+def _deviations(validator: _Validator, body: Mapping[str, Any]) -> list[str]:
+    """What ``body`` has beyond the SDK's types, one warning each (a null for a key the SDK names is none).
+
+    Each round names one deviation the way a 400 would, removes it from a copy, and checks again.
+    """
+    trial = copy.deepcopy(dict(body))
+    out: list[str] = []
+    for _ in range(_MAX_WARNINGS):
+        try:
+            validator.adapter.validate_python(trial, strict=True)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            path, error = _api_error(validator.root, errors, trial)
+            if not _removable(trial, path):
+                # At a plain union (Responses input items) the error names the item; the key the
+                # members agree is unknown is the deviation.
+                path = _common_extra(validator.root, errors, trial)
+                error = bad_request(
+                    f"Unknown parameter: '{param_path(path)}'.", param=param_path(path), code="unknown_parameter"
+                )
+            if not _removable(trial, path):
+                out.append(_warning(error))  # nothing that can be taken out: name it and stop
+                break
+            value = _value_at(trial, path[:-1]).pop(path[-1])
+            if value is not None or error.code == "unknown_parameter":  # a null for a known key: "not given"
+                out.append(_warning(error))
+        else:
+            break
+    return out
+
+
+def _removable(body: Any, path: tuple[Any, ...]) -> bool:
+    """Whether ``path`` names a key of an object in ``body``."""
+    if not path:
+        return False
+    parent = _value_at(body, path[:-1])
+    return isinstance(parent, dict) and path[-1] in parent
+
+
+def _common_extra(root: _Node, errors: list[Any], body: Any) -> tuple[Any, ...]:
+    """The unknown key most union members report (the shortest path among equals), or ``()``."""
+    counts: dict[tuple[Any, ...], int] = {}
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            path = _walk(root, error).path
+            if _removable(body, path):
+                counts[path] = counts.get(path, 0) + 1
+    if not counts:
+        return ()
+    return min(counts, key=lambda path: (-counts[path], len(path)))
+
+
+def _warning(error: APIError) -> str:
+    return f"{error.message} (accepted: outside the SDK's types, but not known to be refused by the API)"
 
 
 @dataclass
@@ -409,13 +542,14 @@ def param_path(path: Sequence[Any]) -> str:
     return out
 
 
-def _api_error(root: _Node, errors: list[Any], body: Any) -> APIError:
+def _api_error(root: _Node, errors: list[Any], body: Any) -> tuple[tuple[Any, ...], APIError]:
+    """The one error the client most likely made, and its path in the body."""
     group = [_walk(root, error) for error in errors]
     level = 0
     while True:
         first = max(group, key=lambda walk: len(walk.path))
         if len(first.sites) <= level:
-            return _single(first, body)
+            return first.path, _single(first, body)
         site = first.sites[level]
         members: dict[str, list[_Walk]] = {}
         for walk in group:
@@ -432,7 +566,7 @@ def _api_error(root: _Node, errors: list[Any], body: Any) -> APIError:
         winners = [label for label, d in depth.items() if d == deepest]
         same = {(w.path, w.error["type"]) for label in winners for w in meant[label] if len(w.path) == deepest}
         if deepest == len(site.path) or (len(winners) > 1 and len(same) > 1):
-            return _at_union(site, body)
+            return site.path, _at_union(site, body)
         # Keep the walks that reach a deeper union too: there a wrong member is told apart from the
         # one the client meant, even when the wrong one's error lies deeper.
         group = [w for w in meant[winners[0]] if len(w.path) == deepest or len(w.sites) > level + 1]

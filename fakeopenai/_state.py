@@ -50,6 +50,7 @@ class State:
         *,
         seed: int | str | None = None,
         validate: bool = True,
+        strict: bool = False,
         models: Iterable[ModelEntry] | None = None,
         reject_unknown_models: bool = False,
     ) -> None:
@@ -57,6 +58,8 @@ class State:
         self.script = Script()
         self.requests = RequestLog()
         self.validate = validate
+        #: Refuse any body outside the SDK's parameter types, not only what the API is known to refuse.
+        self.strict = strict
         #: Objects the API stores (responses, files, batches...), by id: the one store.
         self.store = Store()
         self.default: Callable[[Request], Reply] = default_reply

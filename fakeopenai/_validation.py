@@ -11,7 +11,28 @@ from typing import Any
 
 from ._errors import bad_request
 
-__all__ = ["FieldCheck", "check_options", "check_type", "describe", "ranged", "require", "typed"]
+__all__ = [
+    "INT64",
+    "MAX_OUTPUT_TOKENS",
+    "FieldCheck",
+    "check_logit_bias",
+    "check_options",
+    "check_type",
+    "describe",
+    "ranged",
+    "require",
+    "typed",
+]
+
+#: ``seed``'s range: the spec's ``minimum``/``maximum`` (a signed 64-bit integer).
+INT64 = (-(2**63), 2**63 - 1)
+#: The most output tokens a request may ask for (``max_tokens``, ``max_completion_tokens``,
+#: ``max_output_tokens``). The API refuses any value above the model's own output limit ("max_tokens
+#: is too large: ... This model supports at most 16384 completion tokens"); the fake does not know
+#: every model's limit, so it refuses only what no model accepts: more than a signed 32-bit integer.
+MAX_OUTPUT_TOKENS = 2**31 - 1
+#: The largest token id a ``logit_bias`` key may name (vocabularies are far smaller).
+_MAX_TOKEN_ID = 2**31 - 1
 
 _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "string": (str, "a string"),
@@ -79,18 +100,41 @@ def check_range(value: Any, param: str, low: float | None, high: float | None, k
     kind = "integer" if kind == "integer" or (not kind and isinstance(value, int)) else "decimal"
     if low is not None and value < low:
         raise bad_request(
-            f"Invalid '{param}': {kind} below minimum value. Expected a value >= {low:g}, "
+            f"Invalid '{param}': {kind} below minimum value. Expected a value >= {_show(low)}, "
             f"but got {value} instead.",
             param=param,
             code=f"{kind}_below_min_value",
         )
     if high is not None and value > high:
         raise bad_request(
-            f"Invalid '{param}': {kind} above maximum value. Expected a value <= {high:g}, "
+            f"Invalid '{param}': {kind} above maximum value. Expected a value <= {_show(high)}, "
             f"but got {value} instead.",
             param=param,
             code=f"{kind}_above_max_value",
         )
+
+
+def _show(bound: float) -> str:
+    """A bound as the API prints it: ``2``, ``0.5``, ``9223372036854775807``."""
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
+
+
+def check_logit_bias(value: Any) -> None:
+    """``logit_bias``: an object mapping token ids to a bias from -100 to 100 (the SDK's docstring, the
+    spec's integer values). A key that is not a token id gets the API's own message ("Invalid key in
+    'logit_bias': AI. You should only be submitting non-negative integers.")."""
+    check_type(value, "logit_bias", "object")
+    if not value:
+        return
+    for key, bias in value.items():
+        if not (key.isascii() and key.isdigit() and len(key) <= 10 and int(key) <= _MAX_TOKEN_ID):
+            shown = key if len(key) <= 40 else key[:40] + "..."
+            raise bad_request(
+                f"Invalid key in 'logit_bias': {shown}. You should only be submitting non-negative integers.",
+                param="logit_bias",
+            )
+        check_type(bias, "logit_bias", "number", nullable=False)
+        check_range(bias, "logit_bias", -100, 100)
 
 
 def check_enum(value: Any, param: str, allowed: tuple[str, ...]) -> None:

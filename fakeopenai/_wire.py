@@ -74,6 +74,9 @@ class Request:
     answer: Any = None
     #: The response description the fake returned for it.
     response: Response | None = field(default=None, repr=False)
+    #: What the fake accepted although the SDK's types do not allow it (``strict=True`` would have
+    #: answered 400): one sentence each, naming the parameter. Empty for an ordinary request.
+    warnings: list[str] = field(default_factory=list)
     #: An id the created object must take (``fake.seed(..., id=...)``); ``None``: a new one.
     preset_id: str | None = field(default=None, repr=False)
     _json: Any = field(default=_UNSET, repr=False)
@@ -126,7 +129,8 @@ class Request:
     @property
     def stream(self) -> bool:
         """Whether the client asked for a stream."""
-        return self._body_object().get("stream") is True or self.query.get("stream") == "true"
+        stream = self._body_object().get("stream")  # a multipart form sends "true"
+        return stream is True or stream == "true" or self.query.get("stream") == "true"
 
     @property
     def read_to_end(self) -> bool | None:

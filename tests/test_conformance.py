@@ -24,6 +24,7 @@ import json
 import struct
 import types
 import typing
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,10 +41,20 @@ from openai.types import (
     ErrorObject,
     FileDeleted,
     FileObject,
+    ImageEditStreamEvent,
+    ImageGenStreamEvent,
+    ImagesResponse,
     Model,
     ModelDeleted,
     ModerationCreateResponse,
     Upload,
+)
+from openai.types.audio import (
+    Transcription,
+    TranscriptionStreamEvent,
+    TranscriptionVerbose,
+    Translation,
+    TranslationVerbose,
 )
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionDeleted, ChatCompletionStoreMessage
 from openai.types.responses import Response, ResponseItem, ResponseItemList, ResponseStreamEvent
@@ -52,9 +63,14 @@ from openai.types.uploads import UploadPart
 import fakeopenai
 from fakeopenai import Reply, ToolCall
 from fakeopenai._core import ROUTES
+from fakeopenai._sound import CONTENT_TYPES
 
 from .conftest import OPENAI_MAJOR, Api
 
+try:  # openai 1.x has no diarized transcription type: those answers are checked against the spec only there
+    from openai.types.audio import TranscriptionDiarized
+except ImportError:  # pragma: no cover - depends on the installed SDK
+    TranscriptionDiarized = None
 try:  # openai 1.x has no responses.input_tokens: its answer is checked against the spec only there
     from openai.types.responses import InputTokenCountResponse
 except ImportError:  # pragma: no cover - depends on the installed SDK
@@ -98,6 +114,8 @@ SDK_EXTRAS: dict[tuple[str, str], str] = {
     ("SyncCursorPage[Batch]", "last_id"): "WIRE.md §7: spec ListBatchesResponse has it",
     ("Batch", "model"): "spec Batch has it (openai 1.x lacks it)",
     ("Batch", "usage"): "spec Batch has it, on batches created after 2025-09-07 (openai 1.x lacks it)",
+    ("TranscriptionVerbose", "task"): "the spec's verbose_json example (and Whisper's wire) carries task",
+    ("TranslationVerbose", "task"): "the spec's verbose_json example (and Whisper's wire) carries task",
 }
 
 _NONE = type(None)
@@ -324,6 +342,7 @@ class Contract:
     body: Shape
     event: Shape | None = None
     done: bool = False  # chat and legacy completions end with data: [DONE]; Responses streams do not
+    raw: Callable[[fakeopenai.Request, bytes], None] | None = None  # a body that is not JSON (audio, text)
 
 
 def _deleted_response(body: dict[str, Any]) -> None:
@@ -366,6 +385,119 @@ def _binary(request: fakeopenai.Request) -> None:
     response = request.response
     assert response is not None and response.events is None
     assert dict(response.headers)["content-type"] == "application/octet-stream"
+
+
+# -- media: bodies chosen by what the request asked for, and bodies that are not JSON -------------
+
+
+class _Transcription(Shape):
+    def __init__(self) -> None:
+        super().__init__(None, None)
+
+    def check(self, raw: Any, what: str) -> None:
+        if raw.get("segments") and "speaker" in raw["segments"][0]:
+            Shape(TranscriptionDiarized, "CreateTranscriptionResponseDiarizedJson").check(raw, what)
+        elif "duration" in raw:
+            Shape(TranscriptionVerbose, "CreateTranscriptionResponseVerboseJson").check(raw, what)
+        else:
+            Shape(Transcription, "CreateTranscriptionResponseJson").check(raw, what)
+
+
+class _Translation(Shape):
+    def __init__(self) -> None:
+        super().__init__(None, None)
+
+    def check(self, raw: Any, what: str) -> None:
+        if "duration" in raw:
+            Shape(TranslationVerbose, "CreateTranslationResponseVerboseJson").check(raw, what)
+        else:
+            Shape(Translation, "CreateTranslationResponseJson").check(raw, what)
+
+
+_EVENT_SCHEMAS = {
+    "image_generation.partial_image": "ImageGenPartialImageEvent",
+    "image_generation.completed": "ImageGenCompletedEvent",
+    "image_edit.partial_image": "ImageEditPartialImageEvent",
+    "image_edit.completed": "ImageEditCompletedEvent",
+    "transcript.text.delta": "TranscriptTextDeltaEvent",
+    "transcript.text.done": "TranscriptTextDoneEvent",
+    "transcript.text.segment": "TranscriptTextSegmentEvent",
+    "speech.audio.delta": "SpeechAudioDeltaEvent",
+    "speech.audio.done": "SpeechAudioDoneEvent",
+}
+
+
+def _media_event_schema(event: dict[str, Any]) -> str:
+    return _EVENT_SCHEMAS[event["type"]]
+
+
+def _images_response(body: dict[str, Any]) -> dict[str, Any]:
+    """Every picture in an images answer is a real file of the reported format and size."""
+    for item in body.get("data") or []:
+        data = base64.b64decode(item["b64_json"] if "b64_json" in item else item["url"].split(",", 1)[1])
+        media_check_image(data, body.get("output_format", "png"), body.get("size"))
+    return body
+
+
+def media_check_image(data: bytes, output_format: str, size: str | None) -> None:
+    if output_format == "png":
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
+        found = struct.unpack(">II", data[16:24])
+    elif output_format == "jpeg":
+        assert data[:2] == b"\xff\xd8" and data[-2:] == b"\xff\xd9"
+        at = data.index(b"\xff\xc0")
+        height, width = struct.unpack(">HH", data[at + 5 : at + 9])
+        found = (width, height)
+    else:
+        assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+        bits = int.from_bytes(data[21:25], "little")
+        found = ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
+    if size is not None:
+        assert "x".join(map(str, found)) == size, f"{output_format} of {found}, reported as {size}"
+
+
+def _image_event(event: dict[str, Any]) -> dict[str, Any]:
+    media_check_image(base64.b64decode(event["b64_json"]), event["output_format"], event["size"])
+    return event
+
+
+def _speech(request: fakeopenai.Request, body: bytes) -> None:
+    """The audio bytes parse as the requested format; the content type names it."""
+    import io
+    import wave
+
+    response_format = (request.json or {}).get("response_format") or "mp3"
+    assert request.response is not None
+    content_type = dict(request.response.headers)["content-type"]
+    assert content_type == CONTENT_TYPES[response_format]
+    if response_format == "wav":
+        with wave.open(io.BytesIO(body)) as reader:
+            assert (reader.getframerate(), reader.getnchannels(), reader.getsampwidth()) == (24000, 1, 2)
+            assert reader.getnframes() > 0
+    elif response_format == "pcm":
+        assert len(body) % 2 == 0 and body
+    elif response_format == "flac":
+        assert body[:4] == b"fLaC" and body[42:44] == b"\xff\xf8"
+    elif response_format == "mp3":
+        assert body[:2] == b"\xff\xf3" and len(body) % 96 == 0
+    elif response_format == "opus":
+        assert body[:4] == b"OggS" and body[28:36] == b"OpusHead"
+    else:
+        assert body[:2] == b"\xff\xf1" and len(body) % 11 == 0
+
+
+def _transcript_text(request: fakeopenai.Request, body: bytes) -> None:
+    """``text``, ``srt`` and ``vtt`` transcripts: plain text in the format asked for."""
+    assert request.response is not None
+    assert dict(request.response.headers)["content-type"] == "text/plain; charset=utf-8"
+    text = body.decode()
+    form = request.form
+    kind = form.get("response_format") if form is not None else None
+    if kind == "vtt":
+        assert text.startswith("WEBVTT\n\n")
+    elif kind == "srt":
+        assert text.startswith("1\n00:00:00,000 --> ")
+    assert text.endswith("\n")
 
 
 _SPEC_ONLY = Shape(None, None)
@@ -427,6 +559,21 @@ CONTRACTS: dict[tuple[str, str], Contract] = {
     ("GET", "/batches"): Contract(Shape(SyncCursorPage[Batch], "ListBatchesResponse", spec_view=_without_nulls)),
     ("GET", "/batches/{batch_id}"): Contract(Shape(Batch, "Batch", spec_view=_without_nulls)),
     ("POST", "/batches/{batch_id}/cancel"): Contract(Shape(Batch, "Batch", spec_view=_without_nulls)),
+    # media
+    ("POST", "/images/generations"): Contract(
+        Shape(ImagesResponse, "ImagesResponse", spec_view=_images_response),
+        Shape(ImageGenStreamEvent, _media_event_schema, spec_view=_image_event),
+    ),
+    ("POST", "/images/edits"): Contract(
+        Shape(ImagesResponse, "ImagesResponse", spec_view=_images_response),
+        Shape(ImageEditStreamEvent, _media_event_schema, spec_view=_image_event),
+    ),
+    ("POST", "/images/variations"): Contract(Shape(ImagesResponse, "ImagesResponse", spec_view=_images_response)),
+    ("POST", "/audio/speech"): Contract(_SPEC_ONLY, Shape(None, _media_event_schema), raw=_speech),
+    ("POST", "/audio/transcriptions"): Contract(
+        _Transcription(), Shape(TranscriptionStreamEvent, _media_event_schema), raw=_transcript_text
+    ),
+    ("POST", "/audio/translations"): Contract(_Translation(), raw=_transcript_text),
 }
 #: Any error answer: the SDK's ErrorObject for the inner object, the spec's ErrorResponse for the body.
 ERROR = Shape(ErrorObject, "ErrorResponse", sdk_view=lambda body: body["error"])
@@ -447,6 +594,10 @@ def emitted(request: fakeopenai.Request) -> tuple[Any, list[dict[str, Any]] | No
     response = request.response
     assert response is not None, f"{request.method} {request.path}: no response recorded"
     if response.events is None:
+        if request.status == 200 and CONTRACTS[_route(request)].raw is not None:
+            content_type = dict(response.headers)["content-type"]
+            if not content_type.startswith("application/json"):
+                return response.body, None  # audio or a plain-text transcript
         return json.loads(response.body), None
     data = b"".join(event.data for event in response.events)
     payloads = sse_payloads(data)
@@ -475,6 +626,11 @@ def conform(request: fakeopenai.Request, counts: Counter[str]) -> None:
         counts["error bodies"] += 1
         return
     contract = CONTRACTS[_route(request)]
+    if isinstance(body, bytes):
+        assert contract.raw is not None
+        contract.raw(request, body)
+        counts["raw bodies"] += 1
+        return
     if events is None:
         if contract.body is _SPEC_ONLY:
             _deleted_response(body)
@@ -500,7 +656,13 @@ def _dump(parsed: Any) -> Any:
 def assert_sdk_saw(request: fakeopenai.Request, result: Any) -> None:
     """What the SDK returned was parsed from exactly the recorded bytes (not from something else)."""
     body, events = emitted(request)
-    if events is not None:
+    if isinstance(body, bytes):  # audio (the SDK's binary content) or a transcript the SDK returns as str
+        assert (result if isinstance(result, str) else result.content) == (
+            body.decode() if isinstance(result, str) else body
+        )
+    elif events is not None and hasattr(result, "content"):  # speech events: the SDK hands back the bytes
+        assert [json.loads(data) for _, data in sse_payloads(result.content)] == events
+    elif events is not None:
         assert [_dump(item) for item in result] == events
     elif isinstance(result, pydantic.BaseModel) and not isinstance(result, CreateEmbeddingResponse):
         assert _dump(result) == body
@@ -911,6 +1073,60 @@ async def test_batches(run: Conformance) -> None:
     assert run.counts["error bodies"] == 2  # the invalid chat line (recorded as a direct request) and the 404
 
 
+async def test_images(run: Conformance) -> None:
+    await run("images.generate", model="gpt-image-1", prompt="a fox", size="1024x1536", quality="low")
+    await run("images.generate", model="gpt-image-1", prompt="a fox", n=2, output_format="jpeg", background="opaque")
+    await run("images.generate", model="gpt-image-1", prompt="a fox", output_format="webp", background="transparent")
+    await run("images.generate", model="dall-e-2", prompt="a fox", size="256x256")
+    await run("images.generate", model="dall-e-3", prompt="a fox", response_format="b64_json")
+    await run("images.generate", model="gpt-image-1", prompt="a fox", stream=True, partial_images=3)
+    picture = ("a.png", b"picture", "image/png")
+    await run("images.edit", model="gpt-image-1", image=[picture, picture], mask=picture, prompt="hat")
+    await run("images.edit", model="gpt-image-1", image=picture, prompt="hat", stream=True, partial_images=1)
+    with warnings.catch_warnings():  # openai 3.x deprecates create_variation
+        warnings.simplefilter("ignore", DeprecationWarning)
+        await run("images.create_variation", image=picture, n=2, size="512x512")
+        await run("images.create_variation", image=picture, response_format="b64_json")
+    await run.fails(openai.BadRequestError, "images.generate", model="gpt-image-1", prompt="a fox", size="0x0")
+    assert run.counts["bodies"] == 8 and run.counts["streams"] == 2 and run.counts["error bodies"] == 1
+
+
+@pytest.mark.parametrize("response_format", ["mp3", "opus", "aac", "flac", "wav", "pcm"])
+async def test_speech(run: Conformance, response_format: str) -> None:
+    await run("audio.speech.create", model="tts-1", voice="alloy", input="Hello there", response_format=response_format)
+    await run("audio.speech.create", model="gpt-4o-mini-tts", voice="coral", input="Hi", stream_format="sse",
+              response_format=response_format)
+    assert run.counts["raw bodies"] == 1 and run.counts["streams"] == 1
+
+
+async def test_transcriptions_and_translations(run: Conformance) -> None:
+    audio = ("speech.wav", fakeopenai.speech_for("Hello there. How are you?", response_format="wav"), "audio/wav")
+    diarized = TranscriptionDiarized is not None  # openai 1.x does not know diarized_json
+    for model, response_format in [
+        ("whisper-1", "json"),
+        ("whisper-1", "verbose_json"),
+        ("gpt-4o-transcribe", "json"),
+        *([("gpt-4o-transcribe-diarize", "diarized_json")] if diarized else []),
+        ("whisper-1", "text"),
+        ("whisper-1", "srt"),
+        ("whisper-1", "vtt"),
+    ]:
+        await run("audio.transcriptions.create", model=model, file=audio, response_format=response_format)
+    await run("audio.transcriptions.create", model="whisper-1", file=audio, response_format="verbose_json",
+              timestamp_granularities=["word", "segment"])
+    await run("audio.transcriptions.create", model="gpt-4o-mini-transcribe", file=audio, include=["logprobs"])
+    await run("audio.transcriptions.create", model="gpt-4o-transcribe", file=audio, stream=True, include=["logprobs"])
+    if diarized:
+        await run("audio.transcriptions.create", model="gpt-4o-transcribe-diarize", file=audio, stream=True,
+                  response_format="diarized_json")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for response_format in ("json", "verbose_json", "text", "srt", "vtt"):
+            await run("audio.translations.create", model="whisper-1", file=audio, response_format=response_format)
+    assert run.counts["bodies"] == 7 + diarized and run.counts["raw bodies"] == 6
+    assert run.counts["streams"] == 1 + diarized
+
+
 async def test_request_errors(run: Conformance) -> None:
     """The fake's own 400s and 404s are OpenAI error bodies too."""
     await run.fails(openai.BadRequestError, "chat.completions.create", model="m", messages=[])
@@ -1011,3 +1227,23 @@ def test_spec_only_fields_fail_the_spec_check(fake: fakeopenai.FakeOpenAI) -> No
     check_sdk(body, ChatCompletion, "the SDK defaults refusal")
     with pytest.raises(AssertionError, match=r"choices/0/message: 'refusal' is a required property"):
         assert_valid(body, "CreateChatCompletionResponse")
+
+
+def test_media_checks_fail_on_wrong_bytes(fake: fakeopenai.FakeOpenAI) -> None:
+    """The checks of audio and image bytes catch a file that is not what the answer says it is."""
+    import wave
+
+    client = _client(fake)
+    client.audio.speech.create(model="tts-1", voice="alloy", input="Hi", response_format="wav")
+    request = fake.requests.last
+    body, _ = emitted(request)
+    _speech(request, body)  # passes as sent
+    with pytest.raises((AssertionError, EOFError, wave.Error)):
+        _speech(request, body[:30])
+    client.images.generate(model="gpt-image-1", prompt="x", size="1024x1536")
+    sent, _ = emitted(fake.requests.last)
+    _images_response(sent)
+    with pytest.raises(AssertionError, match="reported as 1024x1024"):
+        _images_response({**sent, "size": "1024x1024"})
+    with pytest.raises(AssertionError):
+        _images_response({**sent, "output_format": "jpeg"})

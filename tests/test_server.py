@@ -771,6 +771,59 @@ async def test_asgi_app_with_httpx_asgitransport() -> None:
     assert asgi.fake.requests[0].headers["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+async def test_validation_policy_over_the_server(strict: bool) -> None:
+    """``serve`` applies the same policy: a body outside the SDK's types is accepted and its warning
+    listed by the control API, unless ``--strict``; an unknown top-level parameter is refused either way."""
+    from fakeopenai.server._cli import build_app, parser
+
+    options = vars(parser().parse_args(["--strict"] if strict else []))
+    assert options["strict"] is strict
+    asgi = build_app(options)
+    tool_round = [
+        *HI,
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "name": "f", "content": "done"},
+    ]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://fake") as client:
+        answer = await client.post("/v1/chat/completions", json={"model": "gpt-4o-mini", "messages": tool_round})
+        assert answer.status_code == (400 if strict else 200)
+        refused = await client.post("/v1/embeddings", json={"model": "text-embedding-3-small", "input": "x", "dims": 3})
+        assert refused.status_code == 400
+        listed = (await client.get("/_fakeopenai/requests")).json()["data"]
+    if strict:
+        assert answer.json()["error"]["param"] == "messages[2].name"
+        assert [item["warnings"] for item in listed] == [[], []]
+    else:
+        assert [len(item["warnings"]) for item in listed] == [1, 0]
+        assert "'messages[2].name'" in listed[0]["warnings"][0]
+
+
+async def test_a_scenario_sets_the_validation_policy(tmp_path: Path) -> None:
+    from fakeopenai.server._cli import build_app
+
+    null_format = {"model": "text-embedding-3-small", "input": "x", "encoding_format": None}
+    path = tmp_path / "strict.json"
+    path.write_text(json.dumps({"strict": True}))
+    started_strict = build_app({"scenario": str(path)})
+    plain = build_app({})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=started_strict), base_url="http://s") as client:
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 400
+        await client.post("/_fakeopenai/reset")  # the scenario applies again
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 400
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://p") as client:
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 200
+        assert (await client.post("/_fakeopenai/scenario", json={"strict": True})).status_code == 200
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 400
+        await client.post("/_fakeopenai/reset")  # back to the start-up policy
+        assert (await client.post("/v1/embeddings", json=null_format)).status_code == 200
+        refused = await client.post("/_fakeopenai/scenario", json={"strict": "yes"})
+        assert (refused.status_code, refused.json()["error"]["param"]) == (400, "strict")
+
+
 async def test_asgi_app_through_the_sdk_with_recorded_sleeps() -> None:
     slept: list[float] = []
 
@@ -1022,7 +1075,8 @@ def _running(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the worker processes")
 def test_cli_workers_serve_and_stop_without_leftovers(cli: Callable[..., Cli]) -> None:
     served = cli("--workers", "2")
-    with httpx.Client(base_url=served.base, timeout=10) as client:
+    # Each worker warms up (loads the SDK's types) before it answers: generous on a loaded machine.
+    with httpx.Client(base_url=served.base, timeout=60) as client:
         assert client.post("/v1/chat/completions", json=CHAT).status_code == 200
         assert client.get("/_fakeopenai/status").json()["pid"] != served.process.pid
     workers = _children(served.process.pid)
@@ -1121,7 +1175,7 @@ def test_serve_warms_up_and_freezes_what_it_loaded() -> None:
         "from fakeopenai.server._cli import warm\n"
         "assert gc.get_freeze_count() == 0 and not _sdk_validation._cache\n"
         "warm()\n"
-        "assert _sdk_validation._cache.get('/chat/completions') is not None, _sdk_validation._cache\n"
+        "assert _sdk_validation._cache.get(('/chat/completions', False)) is not None, _sdk_validation._cache\n"
         "assert gc.get_freeze_count() > 10000, gc.get_freeze_count()\n"
         "assert gc.get_threshold()[0] > 700, gc.get_threshold()\n"
     )

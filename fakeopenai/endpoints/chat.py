@@ -17,7 +17,18 @@ from .._schema import tool_arguments
 from .._state import State
 from .._tokens import split_tokens
 from .._usage import Usage, count_messages, tools_tokens, usage_for
-from .._validation import FieldCheck, check_enum, check_options, check_type, ranged, require, typed
+from .._validation import (
+    INT64,
+    MAX_OUTPUT_TOKENS,
+    FieldCheck,
+    check_enum,
+    check_logit_bias,
+    check_options,
+    check_type,
+    ranged,
+    require,
+    typed,
+)
 from .._wire import Event, Request, Response
 from ._common import OBFUSCATION as _OBFUSCATION
 from ._common import enc as _enc
@@ -38,10 +49,14 @@ _CHECKS: dict[str, FieldCheck] = {
     "n": ranged("n", 1, 128, "integer"),
     "temperature": ranged("temperature", 0, 2),
     "top_p": ranged("top_p", 0, 1),
-    "max_tokens": typed("max_tokens", "integer"),
-    "max_completion_tokens": ranged("max_completion_tokens", 1, None, "integer"),
+    # "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1" (the API's answer).
+    "max_tokens": ranged("max_tokens", 1, MAX_OUTPUT_TOKENS, "integer"),
+    "max_completion_tokens": ranged("max_completion_tokens", 1, MAX_OUTPUT_TOKENS, "integer"),
+    "presence_penalty": ranged("presence_penalty", -2, 2),
+    "frequency_penalty": ranged("frequency_penalty", -2, 2),
+    "logit_bias": check_logit_bias,
     "top_logprobs": ranged("top_logprobs", 0, 20, "integer"),
-    "seed": typed("seed", "integer"),
+    "seed": ranged("seed", *INT64, "integer"),
     "tools": typed("tools", "array"),
     "stream_options": typed("stream_options", "object"),
     "response_format": typed("response_format", "object"),

@@ -19,7 +19,17 @@ from .._errors import bad_request
 from .._reply import Reply
 from .._state import State
 from .._usage import Usage, count_value, usage_for
-from .._validation import FieldCheck, check_options, check_type, ranged, require, typed
+from .._validation import (
+    INT64,
+    MAX_OUTPUT_TOKENS,
+    FieldCheck,
+    check_logit_bias,
+    check_options,
+    check_type,
+    ranged,
+    require,
+    typed,
+)
 from .._wire import Event, Request, Response
 from ._common import enc, json_object, json_response, pieces_for, stream_response, token_logprob
 
@@ -37,16 +47,16 @@ _CHECKS: dict[str, FieldCheck] = {
     "echo": typed("echo", "boolean"),
     "n": ranged("n", 1, 128, "integer"),
     "best_of": ranged("best_of", 0, 20, "integer"),
-    "max_tokens": ranged("max_tokens", 0, None, "integer"),
+    "max_tokens": ranged("max_tokens", 0, MAX_OUTPUT_TOKENS, "integer"),
     "logprobs": ranged("logprobs", 0, 5, "integer"),
     "temperature": ranged("temperature", 0, 2),
     "top_p": ranged("top_p", 0, 1),
     "presence_penalty": ranged("presence_penalty", -2, 2),
     "frequency_penalty": ranged("frequency_penalty", -2, 2),
-    "seed": typed("seed", "integer"),
+    "seed": ranged("seed", *INT64, "integer"),
     "suffix": typed("suffix", "string"),
     "stop": typed("stop", "string", "array"),
-    "logit_bias": typed("logit_bias", "object"),
+    "logit_bias": check_logit_bias,
     "user": typed("user", "string"),
     "stream_options": typed("stream_options", "object"),
 }

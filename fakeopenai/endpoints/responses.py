@@ -28,7 +28,16 @@ from .._schema import tool_arguments
 from .._state import JSON, SSE, State
 from .._tokens import split_tokens
 from .._usage import count_messages, count_value, tools_tokens, usage_for
-from .._validation import FieldCheck, check_enum, check_options, check_type, ranged, require, typed
+from .._validation import (
+    MAX_OUTPUT_TOKENS,
+    FieldCheck,
+    check_enum,
+    check_options,
+    check_type,
+    ranged,
+    require,
+    typed,
+)
 from .._wire import Event, Request, Response, dumps, sse
 from ._common import (
     OBFUSCATION,
@@ -77,7 +86,7 @@ _CHECKS: dict[str, FieldCheck] = {
     "temperature": ranged("temperature", 0, 2),
     "top_p": ranged("top_p", 0, 1),
     # The real API refuses fewer than 16 output tokens.
-    "max_output_tokens": ranged("max_output_tokens", 16, None, "integer"),
+    "max_output_tokens": ranged("max_output_tokens", 16, MAX_OUTPUT_TOKENS, "integer"),
     "max_tool_calls": ranged("max_tool_calls", 1, None, "integer"),
     "top_logprobs": ranged("top_logprobs", 0, 20, "integer"),
     "instructions": typed("instructions", "string", "array"),

@@ -280,6 +280,8 @@ class FakeOpenAIApp:
         self.scenario = list(scenario)
         #: The rate limit the fake had before the scenario (``--rpm``/``--tpm``), restored by :meth:`reset`.
         self.start_limits = fake.limits
+        #: The validation policy before the scenario (``--strict``), restored by :meth:`reset`.
+        self.start_strict = fake._state.strict
         self._pacer: _Pacer | None = None
         apply(fake, self.scenario)
 
@@ -288,12 +290,14 @@ class FakeOpenAIApp:
 
         Failure rates go (the scenario's come back); a rate limit set at run time is lifted and the
         start-up one (``--rpm``/``--tpm``, the fake's own when the app was made, or the scenario's)
-        is in force again with every bucket full.
+        is in force again with every bucket full; so is the start-up validation policy (``--strict``
+        or the scenario's ``strict``).
         """
         self.fake.reset()
         if self.start_limits is not None:
             self.start_limits.reset()
         self.fake.limits = self.start_limits
+        self.fake._state.strict = self.start_strict
         apply(self.fake, self.scenario)
 
     # -- ASGI -----------------------------------------------------------------------------------

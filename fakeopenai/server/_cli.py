@@ -91,6 +91,11 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-control", action="store_true", help="do not serve the /_fakeopenai/ control API")
     parser.add_argument("--no-validate", action="store_true", help="do not validate request bodies")
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="answer 400 for any body outside the SDK's parameter types (default: only what the API refuses)",
+    )
+    parser.add_argument(
         "--any-id",
         action="store_true",
         help="every id of a known kind exists: unknown ids get a made-up object instead of the real 404",
@@ -110,6 +115,7 @@ def build_app(options: dict[str, Any]) -> FakeOpenAIApp:
     fake = FakeOpenAI(
         seed=options.get("seed"),
         validate=not options.get("no_validate", False),
+        strict=options.get("strict", False),
         ttft=options.get("ttft", 0.0),
         token_delay=options.get("token_delay", 0.0),
         rpm=options.get("rpm"),

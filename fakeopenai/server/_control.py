@@ -139,6 +139,7 @@ def request_json(index: int, request: Request) -> dict[str, Any]:
         "model": request.model,
         "stream": request.stream,
         "read_to_end": request.read_to_end,
+        "warnings": list(request.warnings),
     }
     if request.json is None and request.body:
         item["body"] = request.body.decode("utf-8", "replace")
