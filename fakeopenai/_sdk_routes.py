@@ -16,6 +16,7 @@ the first request to that route.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import importlib.util
 import os
@@ -118,8 +119,9 @@ def _routes_under(segment: str, routes: list[SdkRoute]) -> list[SdkRoute]:
     return [route for route in routes if route.path.split("/", 2)[1] == segment]
 
 
+@functools.cache
 def _modules() -> list[tuple[str, str]]:
-    """(module name, file) of every resource module of the installed SDK, in a stable order."""
+    """(module name, file) of every resource module of the installed SDK, in a stable order (listed once)."""
     spec = importlib.util.find_spec("openai.resources")
     out = []
     for root in (spec.submodule_search_locations or []) if spec else []:
