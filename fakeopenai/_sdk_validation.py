@@ -353,10 +353,12 @@ def _params_type(endpoint: str, params: Any) -> tuple[Any, bool] | None:
     if entry is not None:
         module_name, plain, streaming = entry
         return getattr(importlib.import_module(module_name), plain), streaming is not None
-    if params == "sdk":  # what the installed SDK sends to this route
-        from ._sdk_routes import sdk_routes
+    if params == "sdk":  # what the installed SDK sends to this route (read from its family's modules only)
+        from ._sdk_routes import sdk_routes_under
 
-        found = next((r for r in sdk_routes() if r.method == "POST" and r.path == endpoint and not r.query), None)
+        segment = endpoint.split("/", 2)[1] if endpoint.startswith("/") else ""
+        routes = sdk_routes_under(segment)
+        found = next((r for r in routes if r.method == "POST" and r.path == endpoint and not r.query), None)
         params = found.types().params if found is not None else None
     if params is None or not te.is_typeddict(params):
         return None
