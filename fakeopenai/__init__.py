@@ -18,13 +18,19 @@ from ._script import Match
 from ._wire import Event, Request, Response
 
 if TYPE_CHECKING:
+    from ._cassette import Cassette, CassetteMiss
+    from ._cassette_file import Redaction
+    from ._cassette_patch import cassette
     from ._httpx2 import Httpx2Transport
+    from ._recording import Recording
     from .transports import HttpxTransport
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "Cassette",
+    "CassetteMiss",
     "Event",
     "Failure",
     "FakeOpenAI",
@@ -34,6 +40,8 @@ __all__ = [
     "ManualClock",
     "Match",
     "RateLimit",
+    "Recording",
+    "Redaction",
     "Reply",
     "Request",
     "RequestLog",
@@ -41,6 +49,7 @@ __all__ = [
     "Rule",
     "ToolCall",
     "async_client",
+    "cassette",
     "client",
     "default_flavour",
     "fake_of",
@@ -79,6 +88,15 @@ def speech_for(text: str, *, response_format: str = "mp3", speed: float = 1.0) -
     return speech(text, speed, response_format)
 
 
+_LAZY = {
+    "Cassette": "._cassette",
+    "CassetteMiss": "._cassette",
+    "Recording": "._recording",
+    "Redaction": "._cassette_file",
+    "cassette": "._cassette_patch",
+}
+
+
 def __getattr__(name: str) -> Any:
     # Each HTTP stack is imported only when asked for: openai 3.x needs httpx2 only, 1.x httpx only.
     if name == "Httpx2Transport":
@@ -89,4 +107,8 @@ def __getattr__(name: str) -> Any:
         from .transports import HttpxTransport
 
         return HttpxTransport
+    if name in _LAZY:  # cassettes load on first use
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'fakeopenai' has no attribute {name!r}")

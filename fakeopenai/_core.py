@@ -10,12 +10,15 @@ import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._errors import APIError
+from ._errors import APIError, invalid_json
 from ._state import JSON, State
 from ._wire import Request, Response, dumps
 from .endpoints import chat, chat_store, completions, embeddings, models, moderations, responses, traces
+
+if TYPE_CHECKING:
+    from ._cassette import Cassette
 
 __all__ = ["ROUTES", "Route", "handle", "normalize", "seed"]
 
@@ -133,6 +136,59 @@ ROUTES: list[Route] = [
     Route("POST", "/audio/speech", "audio:speech"),
     Route("POST", "/audio/transcriptions", "audio:transcribe", generates=True),
     Route("POST", "/audio/translations", "audio:translate", generates=True),
+    # -- fine-tuning, containers, conversations, responses.compact (endpoints/fine_tuning.py, ...) --
+    Route("POST", "/fine_tuning/jobs", "fine_tuning:create"),
+    Route("GET", "/fine_tuning/jobs", "fine_tuning:list_jobs"),
+    Route("GET", "/fine_tuning/jobs/{fine_tuning_job_id}", "fine_tuning:retrieve"),
+    Route("POST", "/fine_tuning/jobs/{fine_tuning_job_id}/cancel", "fine_tuning:cancel"),
+    Route("POST", "/fine_tuning/jobs/{fine_tuning_job_id}/pause", "fine_tuning:pause"),
+    Route("POST", "/fine_tuning/jobs/{fine_tuning_job_id}/resume", "fine_tuning:resume"),
+    Route("GET", "/fine_tuning/jobs/{fine_tuning_job_id}/events", "fine_tuning:events"),
+    Route("GET", "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints", "fine_tuning:checkpoints"),
+    Route("POST", "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions", "fine_tuning:share"),
+    Route("GET", "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions", "fine_tuning:permissions"),
+    Route(
+        "DELETE",
+        "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}",
+        "fine_tuning:unshare",
+    ),
+    Route("POST", "/fine_tuning/alpha/graders/run", "graders:run"),
+    Route("POST", "/fine_tuning/alpha/graders/validate", "graders:validate"),
+    Route("POST", "/containers", "containers:create"),
+    Route("GET", "/containers", "containers:list_containers"),
+    Route("GET", "/containers/{container_id}", "containers:retrieve"),
+    Route("DELETE", "/containers/{container_id}", "containers:delete"),
+    Route("POST", "/containers/{container_id}/files", "containers:create_file"),
+    Route("GET", "/containers/{container_id}/files", "containers:list_files"),
+    Route("GET", "/containers/{container_id}/files/{file_id}", "containers:retrieve_file"),
+    Route("DELETE", "/containers/{container_id}/files/{file_id}", "containers:delete_file"),
+    Route("GET", "/containers/{container_id}/files/{file_id}/content", "containers:file_content"),
+    Route("POST", "/conversations", "conversations:create"),
+    Route("GET", "/conversations/{conversation_id}", "conversations:retrieve"),
+    Route("POST", "/conversations/{conversation_id}", "conversations:update"),
+    Route("DELETE", "/conversations/{conversation_id}", "conversations:delete"),
+    Route("POST", "/conversations/{conversation_id}/items", "conversations:create_items"),
+    Route("GET", "/conversations/{conversation_id}/items", "conversations:list_items"),
+    Route("GET", "/conversations/{conversation_id}/items/{item_id}", "conversations:retrieve_item"),
+    Route("DELETE", "/conversations/{conversation_id}/items/{item_id}", "conversations:delete_item"),
+    Route("POST", "/responses/compact", "compact:compact"),
+    # vector stores, their files and file batches, search (endpoints/vector_stores.py)
+    Route("POST", "/vector_stores", "vector_stores:create"),
+    Route("GET", "/vector_stores", "vector_stores:list_stores"),
+    Route("GET", "/vector_stores/{vector_store_id}", "vector_stores:retrieve"),
+    Route("POST", "/vector_stores/{vector_store_id}", "vector_stores:update"),
+    Route("DELETE", "/vector_stores/{vector_store_id}", "vector_stores:delete"),
+    Route("POST", "/vector_stores/{vector_store_id}/search", "vector_stores:search_store"),
+    Route("POST", "/vector_stores/{vector_store_id}/files", "vector_stores:create_file"),
+    Route("GET", "/vector_stores/{vector_store_id}/files", "vector_stores:list_files"),
+    Route("GET", "/vector_stores/{vector_store_id}/files/{file_id}", "vector_stores:retrieve_file"),
+    Route("POST", "/vector_stores/{vector_store_id}/files/{file_id}", "vector_stores:update_file"),
+    Route("DELETE", "/vector_stores/{vector_store_id}/files/{file_id}", "vector_stores:delete_file"),
+    Route("GET", "/vector_stores/{vector_store_id}/files/{file_id}/content", "vector_stores:file_content"),
+    Route("POST", "/vector_stores/{vector_store_id}/file_batches", "vector_stores:create_batch"),
+    Route("GET", "/vector_stores/{vector_store_id}/file_batches/{batch_id}", "vector_stores:retrieve_batch"),
+    Route("POST", "/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", "vector_stores:cancel_batch"),
+    Route("GET", "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", "vector_stores:list_batch_files"),
 ]
 _table = _Table(ROUTES)
 
@@ -190,10 +246,16 @@ def handle(state: State, request: Request) -> Response:
     """Record ``request`` and describe the answer."""
     request.endpoint = normalize(request.path)
     state.requests.append(request)
+    if state.cassette is not None:
+        replayed = _replay(state, state.cassette, request)
+        if replayed is not None:
+            return replayed
     try:
         route, request.params = _find(request)
         if route is None:
             raise APIError(404, f"Invalid URL ({request.method} {request.path})")
+        if request.method == "POST" and request.unparseable:
+            raise invalid_json()  # before anything reads the body: every route, present and future
         if not route.generates:
             failure = state.failure_for(request)
             if failure is not None:
@@ -234,3 +296,17 @@ def seed(state: State, request: Request) -> Response:
         return route.resolve()(state, request)
     except APIError as error:
         return error_response(state, error)
+
+
+def _replay(state: State, cassette: Cassette, request: Request) -> Response | None:
+    """The cassette's answer (a recording, a miss, or "forward" when it records), or ``None`` when
+    a scripted answer comes first and the route renders it."""
+    route, request.params = _table.find(request.method, request.endpoint)
+    try:
+        response = cassette.answer(state.script, request, route is not None, route is not None and route.generates)
+    except APIError as error:
+        response = error_response(state, error)
+    if response is not None:
+        request.status = response.status
+        request.response = response
+    return response

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._limits import check_headers, delay
+
 __all__ = ["APIError", "Failure", "bad_request", "default_error", "invalid_json"]
 
 # status -> (message, type, code), modelled on the bodies the real API sends.
@@ -127,6 +129,13 @@ class Failure:
     retry_after_ms: float | None = None
     should_retry: bool | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.retry_after is not None:
+            self.retry_after = delay(self.retry_after, "retry_after")
+        if self.retry_after_ms is not None:
+            self.retry_after_ms = delay(self.retry_after_ms, "retry_after_ms", "milliseconds", 1000.0)
+        check_headers(self.headers)
 
     def error(self, model: str | None = None) -> APIError:
         """The error to answer with; a default 429 message names ``model`` (the request's), as the API does."""

@@ -6,20 +6,24 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio
 
 from . import _core
 from ._catalogue import ModelEntry
 from ._errors import APIError, Failure
+from ._limits import delay
 from ._ratelimit import RateLimit
 from ._reply import Reply, ToolCall
-from ._requests import RequestLog
-from ._script import Answer, Match, Responder
+from ._requests import DEFAULT_KEEP, RequestLog
+from ._script import Match, Pending, Responder
 from ._state import State
 from ._wire import Request, Response, dumps
 from .endpoints.embeddings import embedding_for
+
+if TYPE_CHECKING:
+    from ._cassette import Cassette
 
 __all__ = ["FakeOpenAI", "Flavour", "Rule", "default_flavour", "fake_of"]
 
@@ -99,6 +103,8 @@ class FakeOpenAI:
     lifecycles (:meth:`lifecycle`) and ``created`` stamps follow it.
     ``any_id=True`` makes every id of a known kind exist: retrieving, updating or deleting an object
     that was never created answers with one made up for that id instead of the real API's 404.
+    ``keep_requests`` bounds :attr:`requests` to the newest N (default 10,000; ``None``: no bound;
+    change it later with ``fake.requests.keep = N``).
     """
 
     def __init__(
@@ -117,15 +123,16 @@ class FakeOpenAI:
         tpm: int | None = None,
         clock: Callable[[], float] | None = None,
         any_id: bool = False,
+        keep_requests: int | None = DEFAULT_KEEP,
     ) -> None:
-        if ttft < 0 or token_delay < 0:
-            raise ValueError("ttft and token_delay must not be negative")
+        ttft, token_delay = delay(ttft, "ttft"), delay(token_delay, "token_delay")
         self._state = State(
             seed=seed,
             validate=validate,
             strict=strict,
             models=models,
             reject_unknown_models=reject_unknown_models,
+            keep_requests=keep_requests,
         )
         self._state.ttft = ttft
         self._state.token_delay = token_delay
@@ -249,6 +256,8 @@ class FakeOpenAI:
         chunks: Sequence[str] | None = None,
         model: str | None = None,
         reasoning: str | None = None,
+        queries: Sequence[str] | None = None,
+        citations: Sequence[str] | None = None,
         error_after: int | None = None,
         error_message: str | None = None,
         drop_after: int | None = None,
@@ -274,6 +283,8 @@ class FakeOpenAI:
             "chunks": chunks,
             "model": model,
             "reasoning": reasoning,
+            "queries": queries,
+            "citations": citations,
             "error_after": error_after,
             "error_message": error_message,
             "drop_after": drop_after,
@@ -405,7 +416,7 @@ class FakeOpenAI:
     def reset(self) -> None:
         """Forget queued answers, rules, failure rates, the responder and recorded requests.
 
-        A rate limit stays in force, with every bucket full again.
+        A rate limit stays in force, with every bucket full again; a cassette replays from its start.
         """
         self._state.script.clear()
         self._state.requests.clear()
@@ -413,6 +424,8 @@ class FakeOpenAI:
         self._state.moderator.clear()
         if self._state.limits is not None:
             self._state.limits.reset()
+        if self._state.cassette is not None:
+            self._state.cassette.rewind()
 
     def moderate(
         self,
@@ -462,16 +475,32 @@ class FakeOpenAI:
         """The vector the embeddings endpoint answers for ``item`` (a text or token ids)."""
         return embedding_for(item, model, dimensions)
 
+    @property
+    def cassette(self) -> Cassette | None:
+        """The :class:`~fakeopenai.Cassette` this fake replays (and records) answers from, or ``None``.
+
+        :func:`fakeopenai.cassette` sets it for a block; assign one to use it with any client.
+        """
+        return self._state.cassette
+
+    @cassette.setter
+    def cassette(self, cassette: Cassette | None) -> None:
+        self._state.cassette = cassette
+
     # -- inspection -----------------------------------------------------------------------------
 
     @property
     def requests(self) -> RequestLog:
-        """Every request received, in order."""
+        """Every request received, in order: the newest ``requests.keep`` of them (10,000 by default)."""
         return self._state.requests
 
     @property
-    def pending(self) -> list[Answer | Responder]:
-        """Queued answers no request has consumed yet."""
+    def pending(self) -> Pending:
+        """Queued answers no request has consumed yet: a sequence, each answer once per remaining use.
+
+        ``fake.pending == []``, ``len(fake.pending)``, ``fake.pending[0]``; a reply queued
+        ``times=1000`` is held once with its count, never copied a thousand times.
+        """
         return self._state.script.pending
 
     def assert_all_consumed(self) -> None:
@@ -519,7 +548,7 @@ class FakeOpenAI:
         return HttpxTransport(self).handle_request(request)
 
     def __repr__(self) -> str:
-        return f"<FakeOpenAI requests={len(self.requests)} pending={len(self.pending)}>"
+        return f"<FakeOpenAI requests={len(self.requests)} pending={self._state.script.pending_count()}>"
 
 
 def _seed_request(path: str, body: Mapping[str, Any], files: Mapping[str, bytes | tuple[str, bytes]] | None) -> Request:

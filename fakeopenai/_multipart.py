@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._wire import MAX_DEPTH
+
 __all__ = ["Form", "MultipartError", "Upload", "parse"]
 
 
@@ -53,8 +55,11 @@ class Form:
         """The text fields as the JSON object they encode (``a[b]=1`` -> ``{"a": {"b": "1"}}``)."""
         out: dict[str, Any] = {}
         for name, values in self.fields.items():
+            path = list(_path(name))
+            if len(path) > MAX_DEPTH:  # as deep a JSON body is refused; nothing may recurse that far
+                continue
             for value in values:
-                _put(out, list(_path(name)), value)
+                _put(out, path, value)
         return out
 
 

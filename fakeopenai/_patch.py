@@ -152,6 +152,18 @@ def _async_wrapper(original: Any, flavour: str) -> Any:
     return handle_async_request
 
 
+def network_transport(flavour: str, is_async: bool) -> Any:
+    """A network transport of ``flavour`` that no patch intercepts (how a recording reaches the upstream)."""
+    module = __import__(flavour)
+    base = module.AsyncHTTPTransport if is_async else module.HTTPTransport
+    name = "handle_async_request" if is_async else "handle_request"
+
+    def original(self: Any, request: Any) -> Any:
+        return (_originals.get((base, name)) or base.__dict__[name])(self, request)
+
+    return type("NetworkTransport", (base,), {name: original})()
+
+
 class _Patch(ContextDecorator):
     def __init__(self, fake: FakeOpenAI | None, base_url: str | Iterable[str] | None) -> None:
         self.fake = fake or FakeOpenAI()

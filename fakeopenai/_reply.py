@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._limits import delay
 from ._tokens import split_tokens
 
 __all__ = ["Reply", "ToolCall"]
@@ -68,6 +69,11 @@ class Reply:
     #: reasoning tokens) and, like the real API, sends the summary text only when the request asks
     #: for one (``reasoning={"summary": ...}``).
     reasoning: str | None = None
+    #: The Responses ``file_search`` tool: what the model searches for (default: the last user message,
+    #: rewritten as ``rewrite_query`` does) and the files its text cites, by file id or filename
+    #: (default: every file the search found, best first; ``[]``: no citation).
+    queries: Sequence[str] | None = None
+    citations: Sequence[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     error_after: int | None = None
     error_message: str | None = None
@@ -78,8 +84,9 @@ class Reply:
 
     def __post_init__(self) -> None:
         self.tool_calls = tuple(ToolCall(call) if isinstance(call, str) else call for call in self.tool_calls)
-        if self.ttft < 0 or self.token_delay < 0:
-            raise ValueError("ttft and token_delay must not be negative")
+        self.ttft = delay(self.ttft, "ttft")  # finite, 0 to a day: NaN or 1e308 would break the answer
+        self.token_delay = delay(self.token_delay, "token_delay")
+        self.stall = delay(self.stall, "stall")
 
     @property
     def calls(self) -> tuple[ToolCall, ...]:

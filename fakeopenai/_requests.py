@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import threading
+from collections.abc import Iterable
 from typing import Any
 
 from ._wire import Request
 
-__all__ = ["RequestLog"]
+__all__ = ["DEFAULT_KEEP", "RequestLog"]
+
+#: How many requests a fake keeps by default: more than any ordinary test makes, few enough that a
+#: long-running fake stays bounded (6-15 KiB per request through the SDK: 60-150 MiB at most;
+#: ``benchmarks/request_log_memory.py``).
+DEFAULT_KEEP = 10_000
 
 
 class RequestLog(list[Request]):
@@ -16,7 +23,47 @@ class RequestLog(list[Request]):
 
     ``fake.requests[-1].json["messages"]``, ``fake.requests.last.model``,
     ``len(fake.requests.where(endpoint="/chat/completions"))``.
+
+    ``keep`` bounds the log a fake records into: past ``keep`` requests (and an eighth more, so that
+    trimming is rare and cheap) the oldest are forgotten, counted in ``dropped``. ``None``: no bound.
     """
+
+    def __init__(self, requests: Iterable[Request] = (), *, keep: int | None = None) -> None:
+        super().__init__(requests)
+        #: How many of the oldest requests were forgotten to stay within ``keep`` (0 after ``clear()``).
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self.keep = keep
+
+    @property
+    def keep(self) -> int | None:
+        """The most requests kept (the newest); ``None`` keeps every one."""
+        return self._keep
+
+    @keep.setter
+    def keep(self, keep: int | None) -> None:
+        if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 0):
+            raise ValueError(f"keep must be None or a whole number from 0, not {keep!r}")
+        self._keep = keep
+        self._high = None if keep is None else keep + keep // 8
+        self._trim(keep)
+
+    def append(self, request: Request) -> None:
+        super().append(request)
+        high = self._high
+        if high is not None and len(self) > high:
+            self._trim(self._keep)
+
+    def _trim(self, keep: int | None) -> None:
+        with self._lock:  # appends from other threads may land meanwhile; none is trimmed twice
+            if keep is not None and len(self) > keep:
+                excess = len(self) - keep
+                del self[:excess]
+                self.dropped += excess
+
+    def clear(self) -> None:
+        super().clear()
+        self.dropped = 0
 
     @property
     def last(self) -> Request:

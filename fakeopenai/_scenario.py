@@ -32,17 +32,17 @@ A bare list is read as ``rules``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import _limits as limits
 from ._errors import Failure
 from ._reply import Reply, ToolCall
 from ._script import ANY, Match
-from ._wire import Request
+from ._wire import Request, parse_json
 
 if TYPE_CHECKING:
     from ._fake import FakeOpenAI
@@ -184,24 +184,34 @@ def _times(value: Any, param: str, default: int | None) -> int | None:
     """A positive integer (``times``, ``rpm``, ``tpm``), or ``default`` when absent."""
     if value is None:
         return default
-    count: int = _expect(value, param, "integer")
-    if count < 1:
-        raise ScenarioError(f"Invalid '{param}': must be at least 1, got {count}.", param)
-    return count
+    return _count(value, param, minimum=1)
 
 
-def _count(value: Any, param: str) -> int:
-    count: int = _expect(value, param, "integer")
-    if count < 0:
-        raise ScenarioError(f"Invalid '{param}': must not be negative, got {count}.", param)
-    return count
+def _count(value: Any, param: str, minimum: int = 0) -> int:
+    """An integer from ``minimum`` to :data:`~fakeopenai._limits.MAX_COUNT`."""
+    number = _expect(value, param, "integer")
+    try:
+        return limits.count(number, param, minimum)
+    except ValueError:
+        raise ScenarioError(
+            f"Invalid '{param}': must be between {minimum} and {limits.MAX_COUNT}, got {_shown(value)}.", param
+        ) from None
 
 
-def _delay(value: Any, param: str) -> float:
-    seconds = float(_expect(value, param, "number"))
-    if seconds < 0:
-        raise ScenarioError(f"Invalid '{param}': must not be negative, got {value}.", param)
-    return seconds
+def _delay(value: Any, param: str, unit: str = "seconds", scale: float = 1.0) -> float:
+    """A finite number of seconds from 0 to :data:`~fakeopenai._limits.MAX_DELAY` (``scale``: per second)."""
+    number = _expect(value, param, "number")
+    try:
+        return limits.delay(number, param, unit, scale)
+    except ValueError:
+        raise ScenarioError(
+            f"Invalid '{param}': must be between 0 and {limits.MAX_DELAY * scale:g} {unit}, got {_shown(value)}.", param
+        ) from None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
 
 
 def match_from(data: Any, param: str = "match") -> Match:
@@ -274,7 +284,7 @@ def build_reply(data: Any, *, ttft: float = 0.0, token_delay: float = 0.0, param
         elif key == "tool_calls":
             items = _expect(value, name, "array")
             kwargs[key] = [_tool_call(item, f"{name}[{i}]") for i, item in enumerate(items)]
-        elif key == "chunks":
+        elif key in ("chunks", "queries", "citations"):
             kwargs[key] = _strings(value, name)
         elif key in ("ttft", "token_delay", "stall"):
             kwargs[key] = _delay(value, name)
@@ -282,7 +292,7 @@ def build_reply(data: Any, *, ttft: float = 0.0, token_delay: float = 0.0, param
             kwargs[key] = _count(value, name)
         elif key == "usage":
             usage = _object(value, name)
-            kwargs[key] = {k: _expect(v, f"{name}.{k}", "integer") for k, v in usage.items()}
+            kwargs[key] = {k: _count(v, f"{name}.{k}") for k, v in usage.items()}
         elif key in ("refusal", "finish_reason", "model", "reasoning", "error_message"):
             kwargs[key] = _expect(value, name, "string")
         else:  # a Reply field this builder does not know by name: JSON values pass as they are
@@ -316,8 +326,10 @@ def build_failure(data: Any, param: str = "fail") -> Failure:
             kwargs[key] = _expect(value, name, "string")
         elif key == "code":
             kwargs[key] = _expect(value, name, "string", "integer")
-        elif key in ("retry_after", "retry_after_ms"):
+        elif key == "retry_after":
             kwargs[key] = _delay(value, name)
+        elif key == "retry_after_ms":
+            kwargs[key] = _delay(value, name, "milliseconds", 1000.0)
         elif key == "should_retry":
             kwargs[key] = _expect(value, name, "boolean")
         elif key == "headers":
@@ -505,8 +517,8 @@ def seed_entries(data: Any, param: str = "body") -> list[SeedSpec]:
 def load_file(path: str | Path) -> Any:
     """The document in a ``.json``, ``.yaml`` or ``.yml`` file (YAML needs PyYAML)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in (".yaml", ".yml"):
+        text = path.read_text(encoding="utf-8")
         try:
             import yaml  # type: ignore[import-untyped, unused-ignore]
         except ImportError:
@@ -515,10 +527,10 @@ def load_file(path: str | Path) -> Any:
             ) from None
         try:
             return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, RecursionError) as exc:
             raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
     try:
-        return json.loads(text)
+        return parse_json(path.read_bytes())
     except ValueError as exc:
         raise ScenarioError(f"{path}: not valid JSON: {exc}") from None
 

@@ -10,14 +10,16 @@ import fnmatch
 import random
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 from ._errors import Failure
+from ._limits import count
 from ._reply import Reply
 from ._wire import Request
 
-__all__ = ["Answer", "Match", "Responder", "Script"]
+__all__ = ["Answer", "Match", "Pending", "Responder", "Script"]
 
 Answer = Reply | Failure
 #: A function that builds the answer from the request; ``None`` passes to the next source.
@@ -58,8 +60,8 @@ class _Entry:
     __slots__ = ("answer", "match", "times")
 
     def __init__(self, answer: Answer | Responder, match: Match, times: int | None) -> None:
-        if times is not None and times < 1:
-            raise ValueError("times must be at least 1")
+        if times is not None:
+            count(times, "times", minimum=1)
         self.answer = answer
         self.match = match
         self.times = times
@@ -89,6 +91,57 @@ def resolve(answer: Answer | Responder, request: Request) -> Answer | None:
     if made is None or isinstance(made, (Reply, Failure)):
         return made
     raise TypeError(f"a responder must return a Reply, a Failure, a str or None, not {type(made).__name__}")
+
+
+class Pending(Sequence[Answer | Responder]):
+    """Queued answers, each once per remaining use, held as (answer, count) runs.
+
+    A sequence (``len``, indexing, iteration, ``==`` with a list) that never expands the counts, so
+    ``fake.reply("x", times=10**9)`` costs one entry, not a billion.
+    """
+
+    __slots__ = ("_len", "_runs")
+
+    def __init__(self, runs: list[tuple[Answer | Responder, int]]) -> None:
+        self._runs = runs
+        self._len = sum(times for _, times in runs)
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, index: int) -> Answer | Responder: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Answer | Responder]: ...
+    def __getitem__(self, index: int | slice) -> Answer | Responder | list[Answer | Responder]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        position = index + self._len if index < 0 else index
+        if not 0 <= position < self._len:
+            raise IndexError("pending index out of range")
+        for answer, times in self._runs:
+            if position < times:
+                return answer
+            position -= times
+        raise IndexError("pending index out of range")  # pragma: no cover
+
+    def __iter__(self) -> Iterator[Answer | Responder]:
+        for answer, times in self._runs:
+            for _ in range(times):
+                yield answer
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Pending):
+            return self._runs == other._runs
+        if not isinstance(other, (list, tuple)) or len(other) != self._len:
+            return False
+        return all(mine == theirs for mine, theirs in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = (repr(answer) if times == 1 else f"{answer!r} x{times}" for answer, times in self._runs)
+        return "[" + ", ".join(shown) + "]"
 
 
 class Script:
@@ -136,14 +189,33 @@ class Script:
             self.responder = None
 
     @property
-    def pending(self) -> list[Answer | Responder]:
+    def pending(self) -> Pending:
         """Queued answers not yet consumed, in order (repeated ones once per remaining use)."""
         with self._lock:
-            return [entry.answer for entry in self._queue for _ in range(entry.times or 1)]
+            return Pending([(entry.answer, entry.times or 1) for entry in self._queue])
 
-    def take(self, request: Request, generates: bool) -> Answer | None:
-        """The answer for ``request``, consuming it if queued; ``None`` when nothing applies."""
-        if not self._queue and not self._rules and not self._rates and (self.responder is None or not generates):
+    def pending_count(self) -> int:
+        """How many uses of queued answers remain (``len(pending)``)."""
+        with self._lock:
+            return sum(entry.times or 1 for entry in self._queue)
+
+    def entries(self) -> dict[str, list[tuple[Any, Match, Any]]]:
+        """A snapshot for display (the server's inspector): ``queue`` and ``rules`` as ``(answer, match,
+        times left or None)``, ``rates`` as ``(failure, match, rate)``."""
+        with self._lock:
+            return {
+                "queue": [(entry.answer, entry.match, entry.times) for entry in self._queue],
+                "rules": [(entry.answer, entry.match, entry.times) for entry in self._rules],
+                "rates": [(rate.failure, rate.match, rate.rate) for rate in self._rates],
+            }
+
+    def take(self, request: Request, generates: bool, responder: bool = True) -> Answer | None:
+        """The answer for ``request``, consuming it if queued; ``None`` when nothing applies.
+
+        ``responder=False`` leaves the responder out (a cassette answers before it).
+        """
+        responds = responder and generates and self.responder is not None
+        if not self._queue and not self._rules and not self._rates and not responds:
             return None  # the common case, without the lock
         with self._lock:
             for rate in self._rates:
@@ -156,7 +228,7 @@ class Script:
             answer = resolve(chosen, request)
             if answer is not None:
                 return answer
-        if generates and self.responder is not None:
+        if responds and self.responder is not None:
             return resolve(self.responder, request)
         return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ._catalogue import ModelEntry, default_models, model_id
 from ._defaults import default_reply
@@ -15,10 +15,13 @@ from ._lifecycle import Progress
 from ._moderation import Moderator
 from ._ratelimit import RateLimit
 from ._reply import Reply
-from ._requests import RequestLog
+from ._requests import DEFAULT_KEEP, RequestLog
 from ._script import Answer, Script
 from ._store import Store
 from ._wire import Request
+
+if TYPE_CHECKING:
+    from ._cassette import Cassette
 
 __all__ = ["JSON", "SSE", "State"]
 
@@ -53,10 +56,11 @@ class State:
         strict: bool = False,
         models: Iterable[ModelEntry] | None = None,
         reject_unknown_models: bool = False,
+        keep_requests: int | None = DEFAULT_KEEP,
     ) -> None:
         self.ids = Ids(seed)
         self.script = Script()
-        self.requests = RequestLog()
+        self.requests = RequestLog(keep=keep_requests)
         self.validate = validate
         #: Refuse any body outside the SDK's parameter types, not only what the API is known to refuse.
         self.strict = strict
@@ -80,6 +84,8 @@ class State:
         self.moderator = Moderator()
         #: Requests/tokens per minute (``fake.rate_limit(...)``); ``None``: unlimited, nothing counted.
         self.limits: RateLimit | None = None
+        #: Recorded answers the core replays (``fake.cassette``), or ``None``.
+        self.cassette: Cassette | None = None
         self._clock: Callable[[], float] = time.monotonic
         self._epoch = time.time() - time.monotonic()
 
@@ -142,7 +148,8 @@ class State:
 
     def reply_for(self, request: Request) -> Reply:
         """The reply for a generation request (scripted, else the default); raises a scripted failure."""
-        answer: Answer | None = self.script.take(request, generates=True)
+        # A cassette in use consults the script before routing and leaves what it took on the request.
+        answer: Answer | None = request.answer or self.script.take(request, generates=True)
         if answer is None:
             answer = self.default(request)
             if (self.ttft or self.token_delay) and isinstance(answer, Reply):
@@ -156,7 +163,7 @@ class State:
 
     def failure_for(self, request: Request) -> Failure | None:
         """A failure scripted for a non-generation request (``fake.fail(..., endpoint=...)``)."""
-        answer = self.script.take(request, generates=False)
+        answer = request.answer or self.script.take(request, generates=False)
         if answer is None:
             return None
         if isinstance(answer, Failure):

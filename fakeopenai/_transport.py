@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ._wire import Event, Request, Response, coalesce
+from ._wire import Event, Forward, Request, Response, coalesce
 
 if TYPE_CHECKING:
     from ._fake import FakeOpenAI
@@ -196,6 +196,10 @@ class TransportBase:
 
     def handle_request(self, request: Any) -> Any:
         response, timeout = self._begin(request, request.read())
+        if type(response) is Forward:  # a cassette records: the upstream answers (I/O, so at this edge)
+            from ._upstream import send
+
+            return send(self, request, response)
         if response.delay > 0:
             wait = _wait(response.delay, timeout)
             self.fake.sleep(wait)
@@ -205,6 +209,10 @@ class TransportBase:
 
     async def handle_async_request(self, request: Any) -> Any:
         response, timeout = self._begin(request, await request.aread())
+        if type(response) is Forward:
+            from ._upstream import send_async
+
+            return await send_async(self, request, response)
         if response.delay > 0:
             wait = _wait(response.delay, timeout)
             await self.fake.async_sleep(wait)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,9 +17,93 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 if TYPE_CHECKING:
     from ._multipart import Form
 
-__all__ = ["Event", "Request", "Response", "coalesce", "dumps", "is_multipart", "sse"]
+__all__ = [
+    "MAX_DEPTH",
+    "Event",
+    "Forward",
+    "Request",
+    "Response",
+    "coalesce",
+    "dumps",
+    "is_multipart",
+    "parse_json",
+    "sse",
+]
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+#: Request bodies nested deeper than this (arrays and objects) are refused as unparseable, before
+#: anything recurses into them. Real requests stay far below it: Structured Outputs allows a schema
+#: 10 levels deep, some 30 levels of the body.
+MAX_DEPTH = 128
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value - value != 0.0:  # inf - inf is nan
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+_decoder = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
+_NOT_OPENING = bytes(byte for byte in range(256) if byte not in b"[{")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_PAIR = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _deeper(data: Any, limit: int) -> bool:
+    """Whether parsed JSON nests arrays and objects deeper than ``limit`` (a walk without recursion)."""
+    level = [data] if type(data) is dict or type(data) is list else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            item
+            for value in level
+            for item in (value.values() if type(value) is dict else value)
+            if type(item) is dict or type(item) is list
+        ]
+    return False
+
+
+def _lone_surrogate(body: bytes) -> bool:
+    """Whether a JSON text escapes half a surrogate pair (exact for valid JSON)."""
+    plain = body.replace(b"\\\\", b"")  # escaped backslashes, read left to right as JSON reads them
+    return _SURROGATE_ESCAPE.search(_SURROGATE_PAIR.sub(b"", plain)) is not None
+
+
+def parse_json(body: bytes) -> Any:
+    """A request body parsed as the API parses it; ``ValueError`` for one it cannot parse.
+
+    Stricter than ``json.loads`` where JSON is: ``NaN``/``Infinity``, numbers too large for a
+    double, lone UTF-16 surrogates (escaped or encoded) and invalid UTF-8 are not JSON, and arrays
+    and objects nested deeper than :data:`MAX_DEPTH` are refused before anything else sees them
+    (the C parser itself stops at the interpreter's recursion limit). The extra checks cost little
+    for an ordinary body: the deeper ones run only when a single scan of the bytes finds more than
+    :data:`MAX_DEPTH` opening brackets, or an escaped surrogate.
+    """
+    head = body[:2]
+    if head == b"--":  # a multipart form, never JSON: fail before decoding a whole upload
+        raise ValueError("not JSON")
+    encoding = "utf-8" if head[:1] in (b"{", b"[") and head[1:2] != b"\x00" else json.detect_encoding(body)
+    text = body.decode(encoding)  # strict: encoded surrogates and invalid bytes raise
+    if encoding != "utf-8":
+        body = text.encode()
+    try:
+        data = _decoder.decode(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if len(body.translate(None, _NOT_OPENING)) > MAX_DEPTH and _deeper(data, MAX_DEPTH):
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    if b"\\" in body and _SURROGATE_ESCAPE.search(body) and _lone_surrogate(body):
+        raise ValueError("lone surrogate in a string")
+    return data
 
 
 def is_multipart(content_type: str) -> bool:
@@ -46,6 +131,7 @@ class Event(NamedTuple):
 
 
 _UNSET: Any = object()
+_INVALID: Any = object()
 
 
 @dataclass(eq=False)
@@ -84,13 +170,22 @@ class Request:
 
     @property
     def json(self) -> Any:
-        """The body parsed as JSON, or ``None``."""
+        """The body parsed as JSON, or ``None`` (empty, or not JSON the API would parse). Never raises."""
         if self._json is _UNSET:
             try:
-                self._json = json.loads(self.body) if self.body else None
-            except ValueError:
-                self._json = None
-        return self._json
+                self._json = parse_json(self.body) if self.body else None
+            except Exception:  # anything a client sends must leave the request readable
+                self._json = _INVALID
+        return None if self._json is _INVALID else self._json
+
+    @property
+    def unparseable(self) -> bool:
+        """Whether the body is meant as JSON (not a multipart form) but is not JSON the API would parse.
+
+        The API answers such a POST with its 400 "We could not parse the JSON body of your request".
+        """
+        self.json  # noqa: B018  # parses once
+        return self._json is _INVALID and not is_multipart(self.headers.get("content-type") or "")
 
     @property
     def form(self) -> Form | None:
@@ -99,9 +194,9 @@ class Request:
             self._form = None
             content_type = self.headers.get("content-type")
             if self.body and content_type and is_multipart(content_type):
-                from ._multipart import MultipartError, parse
+                from ._multipart import parse
 
-                with contextlib.suppress(MultipartError):
+                with contextlib.suppress(Exception):  # a malformed form (MultipartError) or worse: never raises
                     self._form = parse(content_type, self.body)
         return self._form  # type: ignore[no-any-return]
 
@@ -173,16 +268,18 @@ class Request:
         return None
 
 
-def _texts(value: Any) -> Iterator[str]:
+def _texts(value: Any, depth: int = MAX_DEPTH) -> Iterator[str]:
     if isinstance(value, str):
         yield value
+    elif depth <= 0:  # bodies are never deeper (parse_json); a Request built by hand may be
+        return
     elif isinstance(value, list):
         for item in value:
-            yield from _texts(item)
+            yield from _texts(item, depth - 1)
     elif isinstance(value, dict):
         for key in ("content", "text", "input", "prompt", "instructions", "messages", "output"):
             if key in value:
-                yield from _texts(value[key])
+                yield from _texts(value[key], depth - 1)
 
 
 @dataclass(eq=False)
@@ -229,3 +326,13 @@ def coalesce(events: Iterable[Event]) -> list[Event]:
     if pending:
         out.append(Event(delay, b"".join(pending)))
     return out
+
+
+@dataclass(eq=False)
+class Forward(Response):
+    """The core's answer when a cassette records: "ask the upstream". Realised by the edge
+    (``_upstream``), which sends the request on, hands the real answer to the client and gives
+    ``cassette`` the recording."""
+
+    cassette: Any = None
+    request: Request | None = None

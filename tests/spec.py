@@ -24,6 +24,9 @@ def _denull(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     node = {key: _denull(value) for key, value in node.items()}
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if node.get(bound) is True and limit in node:  # OpenAPI 3.0's boolean form, as JSON Schema's
+            node[bound] = node.pop(limit)
     if node.pop("nullable", False) is True:
         if "type" in node:
             types = node["type"] if isinstance(node["type"], list) else [node["type"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 
 import openai
@@ -101,5 +102,50 @@ async def test_tasks_each_reply_delivered_exactly_once(fake: fakeopenai.FakeOpen
 def test_reply_rejects_mixed_arguments(fake: fakeopenai.FakeOpenAI) -> None:
     with pytest.raises(TypeError):
         fake.reply(Reply("x"), refusal="no")
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="ttft must be between 0 and 86400 seconds"):
         fake.reply("x", ttft=-1)
+    for bad in (float("nan"), float("inf"), 1e308, 86_400.5):
+        with pytest.raises(ValueError, match="between 0 and 86400"):
+            fake.reply("x", stall_after=0, stall=bad)
+    with pytest.raises(ValueError, match="retry_after_ms must be between 0 and 8"):
+        fake.fail(429, retry_after_ms=float("nan"))
+    with pytest.raises(ValueError, match="not a valid value for header"):
+        fake.fail(500, headers={"x-debug": "a\r\nset-cookie: b"})
+    with pytest.raises(ValueError, match="not a valid header name"):
+        fake.fail(500, headers={"bad name": "x"})
+    assert fake.pending == []
+
+
+def test_times_is_a_count_and_pending_a_compact_sequence(fake: fakeopenai.FakeOpenAI) -> None:
+    fake.reply("many", times=10**15).fail(503, times=2)
+    pending = fake.pending
+    assert len(pending) == 10**15 + 2
+    assert pending[0] == Reply("many") and pending[-1].status == 503 and pending[-3] == Reply("many")  # type: ignore[union-attr]
+    assert pending[10**15 - 1 : 10**15 + 1][1].status == 503  # type: ignore[union-attr]
+    assert "x1000000000000000" in repr(pending) and repr(pending).count("Failure(") == 1
+    assert pending != [] and pending == fake.pending and list(itertools.islice(pending, 2)) == [Reply("many")] * 2
+    assert "pending=1000000000000002" in repr(fake)
+    with pytest.raises(ValueError, match="times must be between 1 and"):
+        fake.reply("x", times=2**63)
+    fake.reset()
+    assert fake.pending == [] and not fake.pending
+
+
+async def test_request_log_keeps_the_newest(api: Api) -> None:
+    assert api.fake.requests.keep == 10_000  # the default: every ordinary test whole
+    api.fake.requests.keep = 8
+    for i in range(20):
+        api.fake.reply(f"answer {i}")
+        assert await text_of(api, messages=[{"role": "user", "content": f"question {i}"}]) == f"answer {i}"
+    log = api.fake.requests
+    assert 8 <= len(log) <= 9 and log.dropped == 20 - len(log)
+    assert log.last.last_user_message == "question 19"
+    assert [r.last_user_message for r in log] == [f"question {i}" for i in range(20 - len(log), 20)]
+    log.keep = 3  # trims at once
+    assert len(log) == 3 and log.dropped == 17
+    log.keep = None
+    api.fake.reset()
+    assert len(log) == 0 and log.dropped == 0 and log.keep is None
+    with pytest.raises(ValueError, match="keep must be None or a whole number"):
+        log.keep = -1
+    assert len(fakeopenai.FakeOpenAI(keep_requests=0).requests) == 0

@@ -24,7 +24,7 @@ from .._errors import APIError, bad_request
 from .._lifecycle import Progress
 from .._state import State
 from .._validation import check_enum, check_type, require
-from .._wire import Request, Response, dumps
+from .._wire import Request, Response, dumps, parse_json
 from ._common import json_object, ok, page
 from .files import StoredFile, add_file, expiry, find_file
 
@@ -150,7 +150,7 @@ def check_input(data: bytes, endpoint: str) -> tuple[list[dict[str, Any]], list[
         if not raw.strip():
             continue
         try:
-            line = json.loads(raw)
+            line = parse_json(raw.encode())  # as a request body: no NaN, lone surrogates or deep nesting
         except ValueError:
             line = None
         if not isinstance(line, dict):

@@ -87,7 +87,8 @@ _CHECKS: dict[str, FieldCheck] = {
     "top_p": ranged("top_p", 0, 1),
     # The real API refuses fewer than 16 output tokens.
     "max_output_tokens": ranged("max_output_tokens", 16, MAX_OUTPUT_TOKENS, "integer"),
-    "max_tool_calls": ranged("max_tool_calls", 1, None, "integer"),
+    # The spec sets no minimum (0: no built-in tool call at all); a negative count means nothing.
+    "max_tool_calls": ranged("max_tool_calls", 0, None, "integer"),
     "top_logprobs": ranged("top_logprobs", 0, 20, "integer"),
     "instructions": typed("instructions", "string", "array"),
     "tools": typed("tools", "array"),
@@ -107,8 +108,16 @@ _CHECKS: dict[str, FieldCheck] = {
 
 
 def validate(body: dict[str, Any]) -> None:
-    """Raise the real API's 400 for a body it would reject."""
-    require(body, "model", "string")
+    """Raise the real API's 400 for a body it would reject.
+
+    ``model`` may be left out when a stored ``prompt`` names it (the spec's ``CreateResponse``
+    requires nothing; the SDK types ``model`` as optional since 3.x); without either, nothing says
+    which model answers, and the API's ``missing_required_parameter`` is the answer.
+    """
+    if body.get("prompt") is None:
+        require(body, "model", "string")
+    else:
+        check_type(body.get("model"), "model", "string")
     value = body.get("input")
     check_type(value, "input", "string", "array")
     if type(value) is list:
@@ -377,6 +386,10 @@ def _outs_of(output: list[dict[str, Any]]) -> list[_Out]:
 
 def _tool(tool: Any) -> Any:
     """A tool as the real API echoes it (function tools get every field, strict by default)."""
+    if isinstance(tool, dict) and tool.get("type") == "file_search":
+        from .file_search import echo
+
+        return echo(tool)
     if not isinstance(tool, dict) or tool.get("type") != "function":
         return tool
     strict = tool.get("strict")
@@ -451,15 +464,21 @@ def create(state: State, request: Request) -> Response:
     body = json_object(request)
     if state.validate:
         validate(body)
+    conversation = None
+    if body.get("conversation") is not None:  # items before this turn are context; both grow by it
+        from .conversations import for_response
+
+        conversation = for_response(state, body)
     previous = _previous(state, body)
     reply = state.reply_for(request)
-    model = reply.model or str(body.get("model") or "")
+    model = reply.model or str(body.get("model") or "gpt-4.1")  # a prompt's model, when only it names one
     include = body.get("include") or []
     outs, reasoning_tokens, reason = _output(state, body, reply, include)
+    _file_search(state, body, reply, include, outs)
 
     value = body.get("input")
     turn_tokens = count_value(value, model)
-    prompt = _prompt_tokens(body, model, previous)
+    prompt = _prompt_tokens(body, model, previous) + (conversation.tokens(model) if conversation else 0)
     steps = sum(len(out.pieces) for out in outs)
     completion = reasoning_tokens + sum(
         len(out.pieces) + (out.item["type"] == "function_call") for out in outs if out.item["type"] != "reasoning"
@@ -475,12 +494,34 @@ def create(state: State, request: Request) -> Response:
     if final["store"]:
         context = (previous.context_tokens if previous is not None else 0) + turn_tokens + usage.completion
         state.store[response_id] = StoredResponse(final, value, previous, context)
+    if conversation is not None:
+        added = conversation.append(state, value, final["output"])
+        if final["store"]:  # input_items.list shows the same items (same ids) as the conversation
+            state.store[response_id]._items = added
 
     if body.get("stream") is True:
         options = body.get("stream_options") or {}
         events = _stream(final, outs, reply.ttft, reply.token_delay, options.get("include_obfuscation") is not False)
         return stream_response(state, reply, events, _error_event)
     return json_response(state, reply, final, duration)
+
+
+def _file_search(state: State, body: dict[str, Any], reply: Reply, include: list[Any], outs: list[_Out]) -> None:
+    """The ``file_search`` tool (``endpoints/file_search.py``): its call item goes before the message,
+    whose text cites the files found."""
+    if not body.get("tools"):
+        return
+    from . import file_search
+
+    if not file_search.wanted(body):
+        return
+    call = file_search.run(state, body, reply, include)
+    at = next((i for i, out in enumerate(outs) if out.item["type"] != "reasoning"), len(outs))
+    outs.insert(at, _Out(call.item, []))
+    for out in outs:
+        if out.item["type"] == "message" and out.item["content"][0]["type"] == "output_text":
+            part = out.item["content"][0]
+            part["annotations"] = call.annotations(part["text"])
 
 
 def _previous(state: State, body: dict[str, Any]) -> StoredResponse | None:
@@ -577,6 +618,11 @@ def _stream(
                 for i, piece in enumerate(out.pieces):
                     entry = "[" + enc(logprobs[i]) + "]" if logprobs else "[]"
                     delta("response.output_text.delta", head, piece, ',"logprobs":' + entry)
+                for i, annotation in enumerate(part["annotations"]):
+                    emit(
+                        "response.output_text.annotation.added",
+                        head + ',"annotation_index":' + str(i) + ',"annotation":' + enc(annotation),
+                    )
                 emit(
                     "response.output_text.done",
                     head + ',"text":' + enc(part["text"]) + ',"logprobs":' + enc(logprobs),
@@ -593,6 +639,11 @@ def _stream(
                 "response.function_call_arguments.done",
                 head + ',"name":' + enc(item["name"]) + ',"arguments":' + enc(item["arguments"]),
             )
+        elif kind == "file_search_call":
+            searching = {**item, "status": "in_progress", "queries": [], "results": None}
+            emit("response.output_item.added", position + ',"item":' + enc(searching))
+            for status in ("in_progress", "searching", "completed"):
+                emit("response.file_search_call." + status, head)
         else:
             emit("response.output_item.added", position + ',"item":' + enc({**item, "summary": []}))
             if kind == "reasoning" and item["summary"]:
@@ -674,6 +725,11 @@ def count_input_tokens(state: State, request: Request) -> Response:
         for i, item in enumerate(body["input"]):
             _check_item(item, i)
     tokens = _prompt_tokens(body, str(body.get("model") or ""), _previous(state, body))
+    if body.get("conversation") is not None:  # the conversation's items are context too
+        from .conversations import for_response
+
+        conversation = for_response(state, body)
+        tokens += conversation.tokens(str(body.get("model") or "")) if conversation else 0
     return Response(200, state.headers(JSON), dumps({"object": "response.input_tokens", "input_tokens": tokens}))
 
 

@@ -26,7 +26,7 @@ from .. import _core
 from .._errors import APIError
 from .._fake import FakeOpenAI
 from .._scenario import Step, apply
-from .._wire import Request, Response, coalesce, dumps
+from .._wire import Forward, Request, Response, coalesce, dumps
 
 __all__ = ["CONTROL_PREFIX", "DEFAULT_MAX_BODY", "RECEIVED", "ConnectionDropped", "FakeOpenAIApp", "Headers", "app"]
 
@@ -268,13 +268,12 @@ class FakeOpenAIApp:
     ) -> None:
         if max_body < 0:
             raise ValueError("max_body must not be negative")
-        if keep_requests is not None and keep_requests < 0:
-            raise ValueError("keep_requests must not be negative")
         #: The fake answering every request.
         self.fake = fake
         self.api_key = api_key
         self.max_body = max_body
-        self.keep_requests = keep_requests
+        if keep_requests is not None:
+            fake.requests.keep = keep_requests  # ValueError when negative
         self.control = control
         #: Steps applied at start and again after each ``POST /_fakeopenai/reset``.
         self.scenario = list(scenario)
@@ -284,6 +283,11 @@ class FakeOpenAIApp:
         self.start_strict = fake._state.strict
         self._pacer: _Pacer | None = None
         apply(fake, self.scenario)
+
+    @property
+    def keep_requests(self) -> int | None:
+        """How many recorded requests the fake keeps (``fake.requests.keep``)."""
+        return self.fake.requests.keep
 
     def reset(self) -> None:
         """Return to the start-up state: forget what the fake was told and saw, apply the scenario again.
@@ -337,7 +341,7 @@ class FakeOpenAIApp:
             return
         raw_query: bytes = scope.get("query_string", b"")
         if self.control and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
-            await self._control(scope, path, raw_query, body, send)
+            await self._control(scope, path, raw_query, body, receive, send)
             return
         request = Request(
             scope["method"],
@@ -359,11 +363,11 @@ class FakeOpenAIApp:
             begun = perf_counter()
             response = self.fake.handle(request)
             pacer.rendered(perf_counter() - begun)
-            keep = self.keep_requests
-            if keep is not None:
-                log = self.fake.requests
-                if len(log) > keep + keep // 8:
-                    del log[: len(log) - keep]
+            if type(response) is Forward:  # a cassette records: the upstream answers
+                from .._upstream import asgi_forward
+
+                await asgi_forward(response, send)
+                return
         await self._realise(response, started, loop, receive, send)
 
     async def _read(self, scope: Scope, receive: Receive) -> bytes | APIError | None:
@@ -437,11 +441,19 @@ class FakeOpenAIApp:
         self.fake.requests.append(request)
         return response
 
-    async def _control(self, scope: Scope, path: str, raw_query: bytes, body: bytes | APIError, send: Send) -> None:
+    async def _control(
+        self, scope: Scope, path: str, raw_query: bytes, body: bytes | APIError, receive: Receive, send: Send
+    ) -> None:
         from ._control import handle
 
         status: int
         payload: Any
+        if scope["method"] == "GET":  # the inspector's page and event feed, which are not JSON
+            from . import _inspector
+
+            sub = path[len(CONTROL_PREFIX) :]
+            if await _inspector.serve(self, scope, sub, Headers(scope["headers"]), _query(raw_query), receive, send):
+                return
         if isinstance(body, APIError):
             status, payload = body.status, body.body()
         else:
@@ -556,7 +568,8 @@ def app(
 
     - ``api_key``: answer requests carrying any other key with the real API's 401 (default: any key).
     - ``max_body``: bodies over this many bytes get a 413.
-    - ``keep_requests``: keep only the last N requests in ``fake.requests`` (default: all).
+    - ``keep_requests``: keep only the last N requests in ``fake.requests`` (default: the fake's own
+      bound, ``FakeOpenAI(keep_requests=...)``, 10,000 unless set).
     - ``control``: serve the control API under ``/_fakeopenai/`` (replies, failures, rules, rate
       limits, failure rates, requests, reset); see ``docs/server.md``.
     - ``scenario``: a scenario document (a dict or list, as in a scenario file) applied at start and

@@ -25,7 +25,8 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .._fake import FakeOpenAI
-from .._scenario import ScenarioError, load_file, parse_scenario
+from .._limits import MAX_COUNT, MAX_DELAY, count, delay
+from .._scenario import load_file, parse_scenario
 from .._wire import Request
 from ._asgi import DEFAULT_MAX_BODY, RECEIVED, DroppedFilter, FakeOpenAIApp, Headers
 
@@ -46,10 +47,17 @@ def _size(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
+    try:
+        return delay(float(text), "seconds")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to {MAX_DELAY:g}, not {text!r}") from None
+
+
+def _count(text: str) -> int:
+    try:
+        return count(int(text), "count")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_COUNT}, not {text!r}") from None
 
 
 def _positive(text: str) -> int:
@@ -86,7 +94,14 @@ def parser() -> argparse.ArgumentParser:
         "--max-body", type=_size, default=DEFAULT_MAX_BODY, help="larger request bodies get 413 (default: 32MiB)"
     )
     parser.add_argument(
-        "--keep-requests", type=int, default=1000, help="recorded requests kept per process (default: 1000)"
+        "--keep-requests", type=_count, default=1000, help="recorded requests kept per process (default: 1000)"
+    )
+    parser.add_argument("--cassette", metavar="FILE", help="replay (and record) answers from this cassette file")
+    parser.add_argument(
+        "--upstream", metavar="URL", default="https://api.openai.com/v1", help="where --cassette records from"
+    )
+    parser.add_argument(
+        "--record", choices=["none", "once", "new", "all"], default="once", help="--cassette recording mode"
     )
     parser.add_argument("--no-control", action="store_true", help="do not serve the /_fakeopenai/ control API")
     parser.add_argument("--no-validate", action="store_true", help="do not validate request bodies")
@@ -105,6 +120,19 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        help="seconds a client has to send a whole request (head and body) before the connection is closed "
+        f"with a 408; 0: no limit (default: {DEFAULT_REQUEST_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--keep-alive-timeout",
+        type=_seconds,
+        default=DEFAULT_KEEP_ALIVE,
+        help=f"seconds an idle keep-alive connection stays open (default: {DEFAULT_KEEP_ALIVE:g})",
+    )
+    parser.add_argument(
         "--graceful-timeout", type=_seconds, default=2.0, help="seconds open streams get to finish on shutdown"
     )
     return parser
@@ -122,6 +150,11 @@ def build_app(options: dict[str, Any]) -> FakeOpenAIApp:
         tpm=options.get("tpm"),
         any_id=options.get("any_id", False),
     )
+    if options.get("cassette"):
+        from .._cassette import Cassette
+
+        mode = options.get("record", "once")
+        fake.cassette = Cassette(options["cassette"], record=mode, upstream=options.get("upstream"), autosave=True)
     entries = []
     if options.get("scenario"):
         timing = {"ttft": fake._state.ttft, "token_delay": fake._state.token_delay}
@@ -140,6 +173,7 @@ def worker_app() -> FakeOpenAIApp:
     """The app factory each ``--workers`` process calls (options come through the environment)."""
     logging.getLogger("uvicorn.error").addFilter(DroppedFilter())
     options = json.loads(os.environ[_OPTIONS_ENV])
+    _set_request_timeout(options.get("request_timeout", DEFAULT_REQUEST_TIMEOUT))
     app = build_app(options)
     warm(validate=not options.get("no_validate", False))
     return app
@@ -215,12 +249,89 @@ def _announce(base: str, workers: int) -> Callable[[], None]:
     return announce
 
 
-class StampedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, telling the app when each request arrived (:data:`RECEIVED`)."""
+#: Seconds a client has to send a whole request (head and body) once it starts one, or once it
+#: connects: nginx gives 60 s to each of the head and the body; on loopback 30 s for both is generous.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+#: Seconds an idle keep-alive connection stays open: longer than the 5 s after which the SDK's pool
+#: (httpx) lets go of one, so that the client, not the server, closes it and no request races a close
+#: (uvicorn's own default is 5 s).
+DEFAULT_KEEP_ALIVE = 15.0
+_REQUEST_TIMEOUT = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+    b"content-length: 31\r\n\r\nRequest not completed in time.\n"
+)
+
+
+class _Deadline:
+    """Closes a connection whose request is not complete ``request_timeout`` seconds after it began.
+
+    The clock starts when the connection opens and when the first byte of each later request
+    arrives; it stops once the head and the whole body are in (however long the answer then takes).
+    uvicorn times out idle keep-alive connections but not a client that sends half a request and
+    stops: without this, such clients hold a connection each for as long as they like. The request
+    gets a 408 when it had begun, the connection is closed either way. Mixed into uvicorn's h11 and
+    httptools protocols, whose request cycles both say ``more_body`` and ``response_complete``.
+    """
+
+    request_timeout = DEFAULT_REQUEST_TIMEOUT
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    cycle: Any
+    _timer: asyncio.TimerHandle | None = None
+    _begun = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm()
 
     def data_received(self, data: bytes) -> None:
         RECEIVED.set(self.loop.time())  # the request's task copies this context when it is created
-        super().data_received(data)
+        if self._timer is None:  # the first bytes of a request after an answer
+            self._arm()
+        self._begun = True
+        super().data_received(data)  # type: ignore[misc]
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body:
+            self._disarm()  # the whole request is in
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        self._disarm()  # idle now: uvicorn's keep-alive timeout takes over
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and cycle.more_body:
+            self._arm()  # a pipelined request whose body is still coming
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._begun = False
+        if self.request_timeout > 0:
+            self._timer = self.loop.call_later(self.request_timeout, self._expired)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expired(self) -> None:
+        self._timer = None
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body:
+            return  # complete after all: being answered
+        answering = cycle is not None and not cycle.response_complete and cycle.response_started
+        if self._begun and not answering:
+            self.transport.write(_REQUEST_TIMEOUT)
+        self.transport.close()
+
+
+class StampedH11Protocol(_Deadline, H11Protocol):
+    """uvicorn's h11 protocol, telling the app when each request arrived (:data:`RECEIVED`), with a
+    deadline for completing each request."""
 
 
 try:
@@ -229,12 +340,8 @@ except ImportError:  # httptools is not installed
     StampedHttpToolsProtocol: type[asyncio.Protocol] | None = None
 else:
 
-    class _StampedHttpTools(HttpToolsProtocol):
-        """uvicorn's httptools protocol, telling the app when each request arrived."""
-
-        def data_received(self, data: bytes) -> None:
-            RECEIVED.set(self.loop.time())
-            super().data_received(data)
+    class _StampedHttpTools(_Deadline, HttpToolsProtocol):
+        """uvicorn's httptools protocol, telling the app when each request arrived, with a deadline."""
 
     StampedHttpToolsProtocol = _StampedHttpTools
 
@@ -246,6 +353,11 @@ def _protocol(name: str) -> type[asyncio.Protocol]:
     if name == "httptools":
         raise SystemExit("fakeopenai serve: --http httptools needs httptools (pip install 'uvicorn[standard]')")
     return StampedH11Protocol
+
+
+def _set_request_timeout(seconds: float) -> None:
+    """``--request-timeout`` for every connection this process serves (worker processes set their own)."""
+    _Deadline.request_timeout = seconds
 
 
 class _Server(uvicorn.Server):
@@ -267,10 +379,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.workers < 1:
         print("fakeopenai serve: --workers must be at least 1", file=sys.stderr)
         return 2
+    if options.cassette and options.workers > 1:
+        print("fakeopenai serve: --cassette needs a single worker (each would write the file)", file=sys.stderr)
+        return 2
     settings = {key: value for key, value in vars(options).items() if value is not None}
     try:
         app = build_app(settings)  # fails early, in the parent, on a bad scenario file
-    except (OSError, ScenarioError) as exc:
+    except (OSError, ImportError, ValueError) as exc:  # a bad scenario or cassette file
         print(f"fakeopenai serve: {exc}", file=sys.stderr)
         return 2
     try:
@@ -280,6 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     common: dict[str, Any] = {
         "http": _protocol(options.http),
+        "timeout_keep_alive": options.keep_alive_timeout,
         "loop": options.loop,
         "log_level": options.log_level.lower(),
         "access_log": options.access_log,
@@ -292,6 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         if options.workers == 1:
+            _set_request_timeout(options.request_timeout)
             warm(validate=not options.no_validate)
             config = uvicorn.Config(app, **common)
             logging.getLogger("uvicorn.error").addFilter(DroppedFilter())

@@ -12,7 +12,10 @@ POST     /_fakeopenai/fail_rate    add seeded failure rates: ``fake.fail_rate`` 
 POST     /_fakeopenai/seed         create objects the code expects: ``{"path", "body", "files", "id"}``
 DELETE   /_fakeopenai/fail_rate    remove every failure rate
 GET      /_fakeopenai/requests     the recorded requests (``?endpoint=/chat/*`` filters)
-GET      /_fakeopenai/status       process id, counts of requests and queued answers
+GET      /_fakeopenai/status       process id, counts of requests and queued answers, every route
+GET      /_fakeopenai/script       the queue, rules, failure rates, rate limit and default timing
+GET      /_fakeopenai/             this list as JSON (``routes``); a browser gets the inspector page
+GET      /_fakeopenai/events       Server-Sent Events: each request and answer, script changes
 POST     /_fakeopenai/reset        back to the start-up state: forget everything, restore the
                                    start-up rate limit, apply the start-up scenario again
 =======  ========================  ==========================================================
@@ -23,20 +26,22 @@ changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
-import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _scenario
 from .._errors import APIError, invalid_json
-from .._wire import Request
+from .._wire import Request, parse_json
+from ._asgi import CONTROL_PREFIX
 
 if TYPE_CHECKING:
     from ._asgi import FakeOpenAIApp
 
-__all__ = ["handle", "request_json"]
+__all__ = ["handle", "request_json", "routes", "script_json"]
 
 Handler = Callable[["FakeOpenAIApp", Mapping[str, str], bytes], Any]
 
@@ -45,7 +50,7 @@ def _body(data: bytes) -> Any:
     if not data.strip():
         raise APIError(400, "The request body is empty: send a JSON object or a list of them.")
     try:
-        return json.loads(data)
+        return parse_json(data)  # NaN, Infinity, 1e400, lone surrogates and deep nesting are refused
     except ValueError:
         raise invalid_json() from None
 
@@ -57,22 +62,26 @@ def _timing(app: FakeOpenAIApp) -> dict[str, float]:
 
 def _queued(app: FakeOpenAIApp, entries: Sequence[_scenario.Step]) -> dict[str, Any]:
     _scenario.apply(app.fake, entries)
-    return {"object": "fakeopenai.scripted", "added": len(entries), "pending": len(app.fake.pending)}
+    return {"object": "fakeopenai.scripted", "added": len(entries), "pending": app.fake._state.script.pending_count()}
 
 
 def _replies(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Queue replies: ``fake.reply`` fields, ``times``, ``match``."""
     return _queued(app, _scenario.reply_entries(_body(data), **_timing(app)))
 
 
 def _failures(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Queue errors: ``fake.fail`` fields, ``times``, ``endpoint``."""
     return _queued(app, _scenario.failure_entries(_body(data)))
 
 
 def _rules(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Add rules: ``{"match", "reply" | "fail", "times"}``."""
     return _queued(app, _scenario.rule_entries(_body(data), **_timing(app)))
 
 
 def _scenario_doc(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Apply a scenario document (``rules``, ``queue``, ``rate_limit``, ``fail_rate``)."""
     return _queued(app, _scenario.parse_scenario(_body(data), **_timing(app)))
 
 
@@ -91,26 +100,31 @@ def _limit_json(app: FakeOpenAIApp, models: list[str]) -> dict[str, Any]:
 
 
 def _set_limit(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Set (replace) the rate limit: ``fake.rate_limit`` fields."""
     _scenario.apply(app.fake, [_scenario.build_rate_limit(_body(data))])
     return _limit_json(app, [])
 
 
 def _get_limit(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """The limit in force and each model's remaining budget (``?model=``)."""
     return _limit_json(app, [query["model"]] if query.get("model") else [])
 
 
 def _lift_limit(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Lift the rate limit."""
     app.fake.limits = None
     return _limit_json(app, [])
 
 
 def _add_rates(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Add seeded failure rates: ``fake.fail_rate`` fields."""
     specs = _scenario.fail_rate_entries(_body(data))
     _scenario.apply(app.fake, specs)
     return {"object": "fakeopenai.fail_rate", "added": len(specs)}
 
 
 def _seed(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Create objects the code expects: ``{"path", "body", "files", "id"}``."""
     specs = _scenario.seed_entries(_body(data))
     created = []
     for spec in specs:
@@ -122,6 +136,7 @@ def _seed(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
 
 
 def _clear_rates(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Remove every failure rate."""
     return {"object": "fakeopenai.fail_rate", "deleted": app.fake._state.script.clear_rates()}
 
 
@@ -147,6 +162,7 @@ def request_json(index: int, request: Request) -> dict[str, Any]:
 
 
 def _requests(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """The recorded requests (``?endpoint=/chat/*`` filters)."""
     pattern = query.get("endpoint")
     listed = [
         request_json(i, request)
@@ -157,20 +173,95 @@ def _requests(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
 
 
 def _status(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Process id, counts of requests and queued answers, and every control route."""
     return {
         "object": "fakeopenai.status",
         "pid": os.getpid(),
         "requests": len(app.fake.requests),
-        "pending": len(app.fake.pending),
+        "dropped": app.fake.requests.dropped,
+        "pending": app.fake._state.script.pending_count(),
+        "routes": routes(),
     }
 
 
+def _short(value: Any, limit: int = 300) -> str:
+    """A dataclass as its non-default fields (``Reply(text='Hi')``), a function by name, else ``repr``."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        shown = [
+            f"{f.name}={_short(getattr(value, f.name), limit)}"
+            for f in dataclasses.fields(value)
+            if f.repr and getattr(value, f.name) != _default(f)
+        ]
+        text = f"{type(value).__name__}({', '.join(shown)})"
+    elif callable(value):
+        text = f"<function {getattr(value, '__qualname__', type(value).__name__)}>"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _default(field: dataclasses.Field[Any]) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return dataclasses.MISSING
+
+
+def _match_json(match: Any) -> dict[str, str]:
+    return {f.name: _short(getattr(match, f.name)) for f in dataclasses.fields(match) if getattr(match, f.name)}
+
+
+def script_json(app: FakeOpenAIApp) -> dict[str, Any]:
+    """What the fake will answer: the queue, the rules, failure rates, the rate limit, the default timing."""
+    entries = app.fake._state.script.entries()
+    return {
+        "object": "fakeopenai.script",
+        "queue": [{"answer": _short(a), "match": _match_json(m), "times": t} for a, m, t in entries["queue"][:500]],
+        "rules": [{"answer": _short(a), "match": _match_json(m), "times": t} for a, m, t in entries["rules"][:500]],
+        "fail_rates": [{"failure": _short(f), "match": _match_json(m), "rate": r} for f, m, r in entries["rates"]],
+        "rate_limit": _limit_json(app, []),
+        "timing": _timing(app),
+    }
+
+
+def _script(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """The queue, the rules, failure rates, the rate limit and the default timing, as the fake holds them."""
+    return script_json(app)
+
+
+def routes() -> list[dict[str, str]]:
+    """Every control route: method, path and what it does (the handlers' docstrings, and the inspector's)."""
+    from ._inspector import ROUTES
+
+    listed = [
+        {"method": method, "path": CONTROL_PREFIX + path, "description": _describe(method, path, handler)}
+        for (method, path), handler in _ROUTES.items()
+    ]
+    return listed + [{"method": m, "path": CONTROL_PREFIX + p, "description": d} for m, p, d in ROUTES]
+
+
+def _describe(method: str, path: str, handler: Handler) -> str:
+    """A route's description: its handler's docstring, else its line in this module's table."""
+    if handler.__doc__:
+        return handler.__doc__.strip()
+    found = re.search(rf"^{method} +/_fakeopenai{re.escape(path)} +(.+)$", __doc__ or "", flags=re.MULTILINE)
+    return found.group(1).strip() if found else ""
+
+
+def _index(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """This index (JSON; a browser gets the inspector page)."""
+    return {"object": "fakeopenai.index", "routes": routes()}
+
+
 def _reset(app: FakeOpenAIApp, query: Mapping[str, str], data: bytes) -> Any:
+    """Back to the start-up state: forget everything, apply the start-up scenario again."""
     app.reset()
-    return {"object": "fakeopenai.reset", "pending": len(app.fake.pending)}
+    return {"object": "fakeopenai.reset", "pending": app.fake._state.script.pending_count()}
 
 
 _ROUTES: dict[tuple[str, str], Handler] = {
+    ("GET", ""): _index,
     ("POST", "/replies"): _replies,
     ("POST", "/failures"): _failures,
     ("POST", "/rules"): _rules,
@@ -183,6 +274,7 @@ _ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/seed"): _seed,
     ("GET", "/requests"): _requests,
     ("GET", "/status"): _status,
+    ("GET", "/script"): _script,
     ("POST", "/reset"): _reset,
 }
 _PATHS = {path for _, path in _ROUTES}
