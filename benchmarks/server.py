@@ -1,8 +1,10 @@
 """What ``python -m fakeopenai serve`` costs over HTTP, next to the cheapest possible uvicorn app.
 
-Two servers run side by side in the same run, each in its own process, with the same uvicorn
-settings:
-  floor       a minimal ASGI app answering pre-built bytes (the exact bytes the fake renders)
+Three servers run side by side in the same run, each in its own process, with the same uvicorn
+settings (so the same HTTP parser and event loop):
+  floor       a minimal raw ASGI app answering pre-built bytes (the exact bytes the fake renders)
+  starlette   a bare Starlette app answering the same pre-built bytes: what a user would write
+              in a few lines, and the issue's yardstick for ``serve`` (target: >= 0.8x its rate)
   fakeopenai  ``python -m fakeopenai serve``: the real fake (routing, validation, reply selection,
               rendering, recording)
 A load generator in a third process (raw asyncio sockets, HTTP/1.1 keep-alive, loopback only,
@@ -77,6 +79,25 @@ def prebuilt() -> tuple[tuple[bytes, list[tuple[bytes, bytes]]], tuple[bytes, li
     return out[0], out[1]
 
 
+def starlette_app(plain: bytes, plain_headers: list[tuple[bytes, bytes]], stream: bytes, stream_headers: Any) -> Any:
+    """A bare Starlette app: one route, the body read, pre-built bytes answered (streams as one body)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request as StarletteRequest
+    from starlette.responses import Response as StarletteResponse
+    from starlette.routing import Route
+
+    plain_map = {k.decode(): v.decode() for k, v in plain_headers if k != b"content-length"}
+    stream_map = {k.decode(): v.decode() for k, v in stream_headers if k != b"content-length"}
+
+    async def chat(request: StarletteRequest) -> StarletteResponse:
+        body = await request.body()
+        if b'"stream":true' in body:
+            return StarletteResponse(stream, headers=stream_map)
+        return StarletteResponse(plain, headers=plain_map)
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
 def floor_main(options: argparse.Namespace) -> int:
     import uvicorn
 
@@ -104,6 +125,9 @@ def floor_main(options: argparse.Namespace) -> int:
             await send({"type": "http.response.start", "status": 200, "headers": plain_headers})
             await send({"type": "http.response.body", "body": plain})
 
+    app: Any = floor
+    if options.role == "starlette":
+        app = starlette_app(plain, plain_headers, stream, stream_headers)
     sock = _bind(HOST, 0)
 
     class Server(uvicorn.Server):
@@ -112,7 +136,7 @@ def floor_main(options: argparse.Namespace) -> int:
             print(f"floor serving http://{HOST}:{sock.getsockname()[1]}/v1", flush=True)
 
     config = uvicorn.Config(
-        floor,
+        app,
         http=options.http,
         loop=options.loop,
         log_level="warning",
@@ -338,6 +362,7 @@ def run(options: argparse.Namespace) -> int:
 
     settings = ["--http", options.http, "--loop", options.loop]
     floor = Process([__file__, "floor", *settings])
+    starlette = Process([__file__, "starlette", *settings])
     fake = Process(["-m", "fakeopenai", "serve", "--port", "0", "--keep-requests", "1000", *settings])
     timed = Process(
         ["-m", "fakeopenai", "serve", "--port", "0", "--ttft", str(TTFT), "--token-delay", str(TOKEN_DELAY), *settings]
@@ -345,7 +370,7 @@ def run(options: argparse.Namespace) -> int:
     try:
         control(fake.port, "rules", {"match": {"contains": "LONG"}, "reply": LONG_TEXT})
         control(timed.port, "rules", {"match": {"contains": "FIDELITY"}, "reply": FIDELITY_TEXT})
-        contenders = {"floor": floor.port, "fakeopenai": fake.port}
+        contenders = {"floor": floor.port, "starlette": starlette.port, "fakeopenai": fake.port}
         print(
             f"server benchmark: uvicorn {uvicorn.__version__}, http={options.http}, loop={options.loop}, "
             f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {options.connections} connections, "
@@ -361,10 +386,13 @@ def run(options: argparse.Namespace) -> int:
                     result = load(port, mode, options.connections, options.seconds)
                     assert result["errors"] == 0, result
                     best[name] = max(best[name], result["per_second"])
-            rows.append((label, best["floor"], best["fakeopenai"]))
-        print(f"{'':28}{'floor':>12}{'fakeopenai':>12}{'ratio':>9}")
-        for label, floor_rate, fake_rate in rows:
-            print(f"{label:28}{floor_rate:>12,.0f}{fake_rate:>12,.0f}{fake_rate / floor_rate:>8.2f}x")
+            rows.append((label, best["floor"], best["starlette"], best["fakeopenai"]))
+        print(f"{'':28}{'raw ASGI':>12}{'starlette':>12}{'fakeopenai':>12}{'/ raw':>9}{'/ starlette':>13}")
+        for label, floor_rate, starlette_rate, fake_rate in rows:
+            print(
+                f"{label:28}{floor_rate:>12,.0f}{starlette_rate:>12,.0f}{fake_rate:>12,.0f}"
+                f"{fake_rate / floor_rate:>8.2f}x{fake_rate / starlette_rate:>12.2f}x"
+            )
         print(
             f"timing fidelity: --ttft {TTFT} --token-delay {TOKEN_DELAY}, 50-token replies, all sent at once; "
             f"median of {options.rounds} rounds (targets at 50 streams: p99 errors <= 15 ms TTFT, <= 5 ms gap)"
@@ -380,14 +408,14 @@ def run(options: argparse.Namespace) -> int:
                 f"p99 error {figures['gap_error']:4.1f} ms"
             )
     finally:
-        for process in (floor, fake, timed):
+        for process in (floor, starlette, fake, timed):
             process.stop()
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("role", nargs="?", default="run", choices=["run", "floor", "load"])
+    parser.add_argument("role", nargs="?", default="run", choices=["run", "floor", "starlette", "load"])
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
@@ -397,7 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mode", choices=["rps", "streams", "fidelity"])
     parser.add_argument("--limit", type=int, default=10**9)
     options = parser.parse_args(argv)
-    if options.role == "floor":
+    if options.role in ("floor", "starlette"):
         return floor_main(options)
     if options.role == "load":
         return load_main(options)

@@ -29,10 +29,17 @@ Handler = Callable[[State, Request], Response]
 _PREFIX = re.compile(r"^(?:/openai)?(?:/v1)?(?:/deployments/[^/]+)?(?=/)")
 
 
+_normalized: dict[str, str] = {}
+
+
 def normalize(path: str) -> str:
     """The API path without ``/v1``, ``/openai`` or an Azure deployment prefix."""
-    stripped = _PREFIX.sub("", path, count=1)
-    return stripped.rstrip("/") or "/"
+    found = _normalized.get(path)
+    if found is None:
+        found = _PREFIX.sub("", path, count=1).rstrip("/") or "/"
+        if len(_normalized) < 4096:  # paths with ids are many: keep the first few thousand
+            _normalized[path] = found
+    return found
 
 
 @dataclass(frozen=True)

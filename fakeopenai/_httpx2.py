@@ -14,7 +14,13 @@ class _Httpx2Stream(EventStream, httpx2.SyncByteStream, httpx2.AsyncByteStream):
 
 
 HTTPX2 = Flavour(
-    "httpx2", httpx2.Response, httpx2.ByteStream, httpx2.ReadTimeout, httpx2.RemoteProtocolError, _Httpx2Stream
+    "httpx2",
+    httpx2.Response,
+    httpx2.ByteStream,
+    httpx2.ReadTimeout,
+    httpx2.RemoteProtocolError,
+    _Httpx2Stream,
+    httpx2.Headers,
 )
 
 

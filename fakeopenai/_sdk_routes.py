@@ -16,6 +16,7 @@ the first request to that route.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import importlib.util
 import os
@@ -25,7 +26,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SdkRoute", "Types", "sdk_routes"]
+__all__ = ["SdkRoute", "Types", "sdk_routes", "sdk_routes_under"]
 
 _VERBS = {"_get": "GET", "_post": "POST", "_put": "PUT", "_patch": "PATCH", "_delete": "DELETE", "_get_api_list": "GET"}
 _CALL = re.compile(r"self\.(_get_api_list|_get|_post|_put|_patch|_delete)\(")
@@ -75,9 +76,7 @@ class SdkRoute:
             values = {key: _evaluate(node, namespace) for key, node in self.expressions.items()}
             if "stream_class" in values:  # a stream class of its own: its event type is its base's argument
                 values["stream"] = _event_type(values.pop("stream_class"))
-            found = self._types = Types(
-                *(values.get(key) for key in ("cast_to", "page", "item", "stream", "params"))
-            )
+            found = self._types = Types(*(values.get(key) for key in ("cast_to", "page", "item", "stream", "params")))
         return found
 
     def pattern(self) -> re.Pattern[str]:
@@ -98,9 +97,33 @@ def sdk_routes() -> list[SdkRoute]:
     return _routes
 
 
-def _build() -> list[SdkRoute]:
+_under: dict[str, list[SdkRoute]] = {}
+
+
+def sdk_routes_under(segment: str) -> list[SdkRoute]:
+    """The routes whose path starts with ``/segment`` (``"vector_stores"``), read once per segment.
+
+    Only the resource modules whose source names ``"/segment`` are parsed (a few of the SDK's
+    ~180): the first request to a generated route costs milliseconds, not the whole table.
+    """
+    found = _routes_under(segment, _routes) if _routes is not None else _under.get(segment)
+    if found is None:
+        with _lock:
+            found = _under.get(segment)
+            if found is None:
+                found = _under[segment] = _build(segment) if segment.isidentifier() else []
+    return found
+
+
+def _routes_under(segment: str, routes: list[SdkRoute]) -> list[SdkRoute]:
+    return [route for route in routes if route.path.split("/", 2)[1] == segment]
+
+
+@functools.cache
+def _modules() -> list[tuple[str, str]]:
+    """(module name, file) of every resource module of the installed SDK, in a stable order (listed once)."""
     spec = importlib.util.find_spec("openai.resources")
-    found: dict[tuple[str, str, str], SdkRoute] = {}
+    out = []
     for root in (spec.submodule_search_locations or []) if spec else []:
         for directory, _, names in sorted(os.walk(root)):
             for name in sorted(names):
@@ -108,16 +131,31 @@ def _build() -> list[SdkRoute]:
                     continue
                 path = os.path.join(directory, name)
                 relative = os.path.relpath(path, root)[: -len(".py")].replace(os.sep, ".")
-                module = "openai.resources." + relative.removesuffix(".__init__")
-                try:
-                    with open(path, encoding="utf-8") as file:
-                        source = file.read()
-                except OSError:
-                    continue
-                for route in _module_routes(source, module):
-                    key = (route.method, route.path, repr(sorted(route.query.items())))
-                    found.setdefault(key, route)
-    return list(found.values())
+                out.append(("openai.resources." + relative.removesuffix(".__init__"), path))
+    return out
+
+
+def _build(segment: str | None = None) -> list[SdkRoute]:
+    """Every route (``segment=None``), or those under ``/segment`` from the modules that name it."""
+    found: dict[tuple[str, str, str], SdkRoute] = {}
+    needle = f"/{segment}".encode() if segment is not None else b""
+    marks = (f'"/{segment}', f"'/{segment}")
+    for module, path in _modules():
+        try:
+            with open(path, "rb") as file:
+                data = file.read()
+        except OSError:
+            continue
+        if needle and needle not in data:  # bytes, searched before decoding: most modules stop here
+            continue
+        source = data.decode("utf-8", "replace")
+        if segment is not None and not any(mark in source for mark in marks):
+            continue
+        for route in _module_routes(source, module):
+            key = (route.method, route.path, repr(sorted(route.query.items())))
+            found.setdefault(key, route)
+    routes = list(found.values())
+    return routes if segment is None else _routes_under(segment, routes)
 
 
 def _module_routes(source: str, module: str) -> list[SdkRoute]:

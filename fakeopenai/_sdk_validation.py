@@ -354,12 +354,14 @@ def _params_type(endpoint: str, params: Any) -> tuple[Any, bool] | None:
     if entry is not None:
         module_name, plain, streaming = entry
         return getattr(importlib.import_module(module_name), plain), streaming is not None
-    if params == "sdk":  # what the installed SDK sends to this route (``path?beta=true``: its beta twin)
-        from ._sdk_routes import sdk_routes
+    if params == "sdk":  # what the installed SDK sends to this route (``path?beta=true``: its beta twin),
+        from ._sdk_routes import sdk_routes_under  # read from its family's modules only
 
         path, _, query = endpoint.partition("?")
         wanted = dict(pair.partition("=")[::2] for pair in query.split("&") if pair)
-        found = next((r for r in sdk_routes() if r.method == "POST" and r.path == path and r.query == wanted), None)
+        segment = path.split("/", 2)[1] if path.startswith("/") else ""
+        routes = sdk_routes_under(segment)
+        found = next((r for r in routes if r.method == "POST" and r.path == path and r.query == wanted), None)
         params = found.types().params if found is not None else None
     if params is None or not te.is_typeddict(params):
         return None

@@ -8,8 +8,9 @@ other tasks. Waits longer than the request's read timeout raise the stack's own 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._wire import Event, Forward, Request, Response, coalesce
@@ -32,6 +33,12 @@ class Flavour:
     read_timeout: Callable[..., Exception]
     remote_protocol_error: Callable[..., Exception]
     stream: type[EventStream]
+    headers_class: Any
+    #: The stack's ``Headers`` for a list of pairs (made from ``headers_class``).
+    headers: Callable[[Iterable[tuple[str, str]]], Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", _HeaderCache(self.headers_class))
 
 
 def _wait(delay: float, timeout: float | None) -> float:
@@ -48,10 +55,54 @@ def _read_timeout(request: Any) -> float | None:
     return timeout.get("read") if timeout else None
 
 
+_NO_QUERY: Mapping[str, str] = MappingProxyType({})
+
+
 def to_request(request: Any, body: bytes) -> Request:
-    """The core's view of an httpx/httpx2 request (headers and query are the stack's own mappings)."""
+    """The core's view of an httpx/httpx2 request (headers and query are the stack's own mappings).
+
+    ``url.params`` parses the query on every access: a URL without one skips it.
+    """
     url = request.url
-    return Request(request.method, str(url), url.path, request.headers, url.params, body)
+    return Request(request.method, str(url), url.path, request.headers, url.params if url.query else _NO_QUERY, body)
+
+
+class _HeaderCache:
+    """Response headers as a stack's ``Headers``, built from pairs normalised once.
+
+    ``Headers(pairs)`` encodes and lower-cases every name and value on every response; the API's
+    headers are nearly all constant, so their normalised triples are kept (``x-request-id``, new
+    on every answer, is not). A stack whose ``Headers`` does not hold a ``_list`` of
+    ``(name, lowered name, value)`` byte triples gets the pairs, as before.
+    """
+
+    __slots__ = ("_cls", "_fast", "_known")
+
+    def __init__(self, cls: Any) -> None:
+        self._cls = cls
+        self._known: dict[tuple[str, str], tuple[bytes, bytes, bytes]] = {}
+        try:
+            probe = cls([("X-A", "b")])
+            self._fast = probe._list == [(b"X-A", b"x-a", b"b")] and cls(probe)._list == probe._list
+        except Exception:  # pragma: no cover - a stack that changed its internals
+            self._fast = False
+
+    def __call__(self, pairs: Iterable[tuple[str, str]]) -> Any:
+        if not self._fast:
+            return self._cls(list(pairs))
+        known = self._known
+        triples = []
+        for pair in pairs:
+            triple = known.get(pair)
+            if triple is None:
+                name = pair[0].encode("ascii")
+                triple = (name, name.lower(), pair[1].encode("ascii"))
+                if len(known) < 512 and not pair[0].startswith("x-request"):
+                    known[pair] = triple
+            triples.append(triple)
+        headers = self._cls()
+        headers._list = triples
+        return headers
 
 
 class EventStream:
@@ -133,12 +184,12 @@ class TransportBase:
             raise flavour.remote_protocol_error("Server disconnected without sending a response.", request=request)
         if response.events is None:
             # A ready ByteStream plus our own content-length costs a quarter of ``content=``.
-            headers = [*response.headers, ("content-length", str(len(response.body)))]
+            headers = flavour.headers([*response.headers, ("content-length", str(len(response.body)))])
             stream = flavour.byte_stream(response.body)
             return flavour.response(response.status, headers=headers, stream=stream, request=request)
         return flavour.response(
             response.status,
-            headers=response.headers,
+            headers=flavour.headers(response.headers),
             stream=flavour.stream(response, request, flavour, self.fake),
             request=request,
         )

@@ -17,7 +17,9 @@ class _HttpxStream(EventStream, httpx.SyncByteStream, httpx.AsyncByteStream):
     pass
 
 
-HTTPX = Flavour("httpx", httpx.Response, httpx.ByteStream, httpx.ReadTimeout, httpx.RemoteProtocolError, _HttpxStream)
+HTTPX = Flavour(
+    "httpx", httpx.Response, httpx.ByteStream, httpx.ReadTimeout, httpx.RemoteProtocolError, _HttpxStream, httpx.Headers
+)
 
 
 class HttpxTransport(TransportBase, httpx.BaseTransport, httpx.AsyncBaseTransport):

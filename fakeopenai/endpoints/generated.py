@@ -26,7 +26,7 @@ from typing import Any
 
 from .._errors import APIError
 from .._sdk_bodies import Context, instance
-from .._sdk_routes import SdkRoute, sdk_routes
+from .._sdk_routes import SdkRoute, sdk_routes_under
 from .._state import JSON, SSE, State
 from .._wire import Event, Request, Response, dumps, sse
 from ._common import ok, page
@@ -126,17 +126,25 @@ def _plan(route: SdkRoute, items: set[str]) -> Plan:
 
 
 _lock = threading.Lock()
-_table: _Table | None = None
+# One table per first path segment (``/vector_stores/...``): a route, its parents and its items all
+# live under one, so a first request reads only the SDK modules of its own family.
+_tables: dict[str, _Table] = {}
+
+
+def _table(path: str) -> _Table:
+    segment = path.split("/", 2)[1] if path.startswith("/") else ""
+    table = _tables.get(segment)
+    if table is None:
+        with _lock:
+            table = _tables.get(segment)
+            if table is None:
+                table = _tables[segment] = _Table(sdk_routes_under(segment))
+    return table
 
 
 def find(method: str, endpoint: str, query: Any) -> tuple[Plan | None, dict[str, str]]:
     """The generated route for a request, and its path parameters (``None`` when the SDK has none)."""
-    global _table
-    if _table is None:
-        with _lock:
-            if _table is None:
-                _table = _Table(sdk_routes())
-    return _table.find(method, endpoint, query)
+    return _table(endpoint).find(method, endpoint, query)
 
 
 def _concrete(template: str, params: dict[str, str]) -> str:
@@ -180,7 +188,7 @@ def _check_parents(state: State, plan: Plan, params: dict[str, str]) -> None:
     """The real 404 for a parent in the path (``thread_id``) that was never created."""
     if state.any_id:
         return
-    assert _table is not None
+    table = _table(plan.route.path)
     segments = plan.route.path.split("/")
     last = len(segments) - 1 if plan.kind in ("retrieve", "update", "delete") else len(segments)
     for index in range(1, last):
@@ -188,7 +196,7 @@ def _check_parents(state: State, plan: Plan, params: dict[str, str]) -> None:
         if not _PARAM.match(segment):
             continue
         template = "/".join(segments[: index + 1])
-        if template not in _table.items:
+        if template not in table.items:
             continue
         obj_id = params.get(segment[1:-1], "")
         path = _concrete(template, params)
@@ -200,7 +208,6 @@ def _item(state: State, plan: Plan, params: dict[str, str], request: Request) ->
     """The object a retrieve/update/delete/action names (made up in ``any_id`` mode)."""
     assert plan.collection is not None
     assert plan.item is not None
-    assert _table is not None
     obj_id = params.get(plan.item.rsplit("/", 1)[-1][1:-1], "")
     collection = _concrete(plan.collection, params)
     found = state.store.get(f"{collection}/{obj_id}")
@@ -208,7 +215,7 @@ def _item(state: State, plan: Plan, params: dict[str, str], request: Request) ->
         return found
     if not state.any_id:
         raise _not_found(plan.collection, obj_id)
-    item_type = _table.item_type(plan.item) or plan.route.types().response
+    item_type = _table(plan.route.path).item_type(plan.item) or plan.route.types().response
     body = instance(item_type, _context(state, request, dict(params), obj_id))
     made = GeneratedObject(collection, body if isinstance(body, dict) else {"id": obj_id}, item_type)
     state.store[made.key] = made
