@@ -167,6 +167,7 @@ class Request:
     preset_id: str | None = field(default=None, repr=False)
     _json: Any = field(default=_UNSET, repr=False)
     _form: Any = field(default=_UNSET, repr=False)
+    _form_object: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def json(self) -> Any:
@@ -200,17 +201,22 @@ class Request:
                     self._form = parse(content_type, self.body)
         return self._form  # type: ignore[no-any-return]
 
-    def _body_object(self) -> dict[str, Any]:
+    @property
+    def body_object(self) -> dict[str, Any]:
+        """The body as a JSON object: the parsed JSON object, a multipart form's fields read back
+        into one (``a[b]=1`` -> ``{"a": {"b": "1"}}``), else ``{}``. Do not modify it."""
         data = self.json
         if isinstance(data, dict):
             return data
-        form = self.form
-        return form.as_object() if form is not None else {}
+        if self._form_object is None:
+            form = self.form
+            self._form_object = form.as_object() if form is not None else {}
+        return self._form_object
 
     @property
     def model(self) -> str | None:
         """The ``model`` the request asked for."""
-        model = self._body_object().get("model")
+        model = self.body_object.get("model")
         if model is None and "/deployments/" in self.path:
             model = self.path.split("/deployments/", 1)[1].split("/", 1)[0]
         return model if isinstance(model, str) else None
@@ -218,13 +224,13 @@ class Request:
     @property
     def messages(self) -> list[dict[str, Any]]:
         """Chat ``messages`` (empty for other endpoints)."""
-        messages = self._body_object().get("messages")
+        messages = self.body_object.get("messages")
         return messages if isinstance(messages, list) else []
 
     @property
     def stream(self) -> bool:
         """Whether the client asked for a stream."""
-        stream = self._body_object().get("stream")  # a multipart form sends "true"
+        stream = self.body_object.get("stream")  # a multipart form sends "true"
         return stream is True or stream == "true" or self.query.get("stream") == "true"
 
     @property
@@ -248,12 +254,12 @@ class Request:
     @property
     def text(self) -> str:
         """All text the client sent (messages, ``input``, ``prompt``, ``instructions``), joined."""
-        return "\n".join(_texts(self._body_object()))
+        return "\n".join(_texts(self.body_object))
 
     @property
     def last_user_message(self) -> str | None:
         """Text of the last user message (chat ``messages`` or Responses ``input``)."""
-        body = self._body_object()
+        body = self.body_object
         items = body.get("messages")
         if not isinstance(items, list):
             items = body.get("input")

@@ -166,11 +166,7 @@ def _not_found(template: str, obj_id: str) -> APIError:
 
 
 def _values(request: Request, params: dict[str, str]) -> dict[str, Any]:
-    body = request.json
-    if not isinstance(body, dict):
-        form = request.form
-        body = form.as_object() if form is not None else {}
-    return {**params, **body}
+    return {**params, **request.body_object}
 
 
 def _context(state: State, request: Request, values: dict[str, Any], object_id: str | None = None) -> Context:
