@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import typing_extensions as te
+
+from ._ids import Ids
 
 __all__ = ["Context", "id_prefix", "instance"]
 
@@ -79,15 +81,19 @@ def id_prefix(object_name: str | None, fallback: str = "obj") -> str:
 
 @dataclass
 class Context:
-    """What an instance is made from: the request's values, the id to use, the clock, an id source."""
+    """What an instance is made from: the clock's time, the fake's id source, the request's values, the id to use."""
 
     now: int
-    new_id: Callable[[str], str]
+    ids: Ids
     #: Values named by the request (body fields and path parameters), copied into matching fields.
     values: Mapping[str, Any] = field(default_factory=dict)
     #: The id of the top-level object (a retrieve of ``asst_abc`` answers ``asst_abc``).
     object_id: str | None = None
     model: str = "gpt-4o-mini"
+
+    def new_id(self, prefix: str) -> str:
+        """A new id such as ``asst_…``."""
+        return self.ids.make(prefix, 24)
 
 
 def instance(annotation: Any, context: Context) -> Any:

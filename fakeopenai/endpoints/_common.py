@@ -64,7 +64,7 @@ def made_up(state: State, sdk_type: str, obj_id: str, **fields: Any) -> dict[str
 
     module, _, name = sdk_type.partition(":")
     cls = getattr(importlib.import_module(module), name)
-    body = instance(cls, Context(state.now(), lambda prefix: state.ids.make(prefix, 24), fields, obj_id))
+    body = instance(cls, Context(state.now(), state.ids, fields, obj_id))
     return {**body, **fields}
 
 

@@ -57,9 +57,9 @@ def events(state: State, request: Request, event_type: Any, run: Any) -> Iterato
     run = dict(run) if isinstance(run, dict) else {}
     thread_id = run.get("thread_id") or request.params.get("thread_id") or state.ids.make("thread_", 24)
     run["thread_id"] = thread_id
-    context = Context(state.now(), lambda prefix: state.ids.make(prefix, 24), {"thread_id": thread_id})
+    context = Context(state.now(), state.ids, {"thread_id": thread_id})
     if request.endpoint == "/threads/runs" and "thread.created" in types:
-        thread = instance(types["thread.created"], Context(context.now, context.new_id, object_id=thread_id))
+        thread = instance(types["thread.created"], Context(context.now, context.ids, object_id=thread_id))
         yield "thread.created", thread
     reply = state.reply_for(request)
     text = reply.text_for(0) or ""

@@ -64,7 +64,7 @@ class GeneratedObject:
         """The body as ``cls`` (a list or retrieve may type the object otherwise than its create did)."""
         if cls is self.type or cls is None:
             return self.body
-        context = Context(state.now(), lambda prefix: state.ids.make(prefix, 24), self.body, self.body.get("id"))
+        context = Context(state.now(), state.ids, self.body, self.body.get("id"))
         return instance(cls, context)
 
 
@@ -173,7 +173,7 @@ def _context(state: State, request: Request, values: dict[str, Any], object_id: 
     model = values.get("model")
     return Context(
         now=state.now(),
-        new_id=lambda prefix: state.ids.make(prefix, 24),
+        ids=state.ids,
         values=values,
         object_id=object_id,
         model=model if isinstance(model, str) else "gpt-4o-mini",
