@@ -30,16 +30,16 @@ import threading
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Union
 
 import typing_extensions as te
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 from ._errors import APIError, bad_request
 from ._validation import check_enum, check_type, describe
 
-__all__ = ["PARAMS", "check_body", "param_path"]
+__all__ = ["PARAMS", "check_body", "param_path", "prepare"]
 
 #: Endpoint -> (module, non-streaming TypedDict, streaming TypedDict or ``None``) in the SDK.
 PARAMS: dict[str, tuple[str, str, str | None]] = {
@@ -72,14 +72,12 @@ _SEQUENCES = {
     collections.abc.Collection,
 }
 _MAPPINGS = {dict, collections.abc.Mapping, collections.abc.MutableMapping}
-_CONFIG = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 # The lenient copy: nested objects ignore keys the SDK does not name. Evidence that the API accepts
 # them: a ``name`` on a ``role: "tool"`` message has been sent on every tool result by widely used
 # libraries for years (the corpus in tests/corpus holds such bodies), and the API's OpenAPI spec leaves
 # its message and content-part schemas open (no ``additionalProperties: false``). Unknown *top-level*
 # parameters stay refused: the API answers those with
 # ``Unknown parameter`` / ``Unrecognized request argument supplied`` (shared/WIRE.md §5).
-_LENIENT_CONFIG = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
 # Top-level parameters the API takes (they are in its OpenAPI spec and in openai 3.x's types) that an
 # older installed SDK may not name yet: an unknown top-level parameter is refused, but not these.
 _NEWER_PARAMS: dict[str, tuple[str, ...]] = {
@@ -101,7 +99,8 @@ _WIRE_OPTIONAL: dict[str, frozenset[str]] = {
 }
 
 
-# -- a shadow tree of the converted types, to turn pydantic's error locations into API params ----
+# -- the tree of the converted types: pydantic-core's schema is emitted from it, and it turns ------
+# -- pydantic's error locations back into API params ----------------------------------------------
 
 
 class _Node:
@@ -110,9 +109,13 @@ class _Node:
     def kinds(self) -> list[str]:
         return []
 
+    def label(self) -> str:
+        """What this member is called inside a plain union (the location pydantic reports)."""
+        return "any"
+
     def matches(self, label: str) -> bool:
         """Whether pydantic names this member ``label`` inside a plain union."""
-        return False
+        return label == self.label()
 
 
 @dataclass(eq=False)
@@ -123,25 +126,45 @@ class _Leaf(_Node):
     def kinds(self) -> list[str]:
         return [self.kind] if self.kind else []
 
-    def matches(self, label: str) -> bool:
+    def label(self) -> str:
         if self.literals is not None:
-            return label.startswith("literal[")
-        return label == {
-            "string": "str", "integer": "int", "number": "float", "boolean": "bool", None: "any"
-        }.get(self.kind, "")
+            return f"literal[{','.join(map(repr, self.literals))}]"
+        return {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "none"}.get(
+            self.kind or "", "any"
+        )
 
 
-@dataclass(eq=False)
 class _Obj(_Node):
-    name: str
-    fields: dict[str, _Node] = field(default_factory=dict)
-    required: frozenset[str] = frozenset()
+    """A ``TypedDict``: its keys are converted on first use, so a union's members cost nothing
+    until a body holds one of them (the Responses parameters name over 200 ``TypedDict`` classes)."""
+
+    def __init__(self, name: str, load: Callable[[_Obj], None] | None = None, extra: str = "forbid") -> None:
+        self.name = name
+        self.extra = extra  # or "ignore": the lenient copy's nested objects
+        self._load = load
+        self._fields: dict[str, _Node] = {}
+        self._required: frozenset[str] = frozenset()
+
+    def define(self, fields: dict[str, _Node], required: frozenset[str]) -> None:
+        self._fields, self._required, self._load = fields, required, None
+
+    @property
+    def fields(self) -> dict[str, _Node]:
+        if self._load is not None:
+            self._load(self)
+        return self._fields
+
+    @property
+    def required(self) -> frozenset[str]:
+        if self._load is not None:
+            self._load(self)
+        return self._required
 
     def kinds(self) -> list[str]:
         return ["object"]
 
-    def matches(self, label: str) -> bool:
-        return label == self.name
+    def label(self) -> str:
+        return self.name
 
 
 @dataclass(eq=False)
@@ -151,8 +174,8 @@ class _Arr(_Node):
     def kinds(self) -> list[str]:
         return ["array"]
 
-    def matches(self, label: str) -> bool:
-        return label.startswith("list[")
+    def label(self) -> str:
+        return f"list[{self.item.label()}]"
 
 
 @dataclass(eq=False)
@@ -162,8 +185,8 @@ class _Map(_Node):
     def kinds(self) -> list[str]:
         return ["object"]
 
-    def matches(self, label: str) -> bool:
-        return label.startswith("dict[")
+    def label(self) -> str:
+        return f"dict[str,{self.value.label()}]"
 
 
 @dataclass(eq=False)
@@ -174,8 +197,8 @@ class _Tagged(_Node):
     def kinds(self) -> list[str]:
         return ["object"]
 
-    def matches(self, label: str) -> bool:
-        return label.startswith("tagged-union[")
+    def label(self) -> str:
+        return f"tagged-union[{','.join(dict.fromkeys(obj.name for obj in self.tags.values()))}]"
 
 
 @dataclass(eq=False)
@@ -188,12 +211,24 @@ class _Union(_Node):
             out.extend(kind for kind in member.kinds() if kind not in out)
         return out
 
+    def label(self) -> str:
+        return f"union[{','.join(member.label() for member in self.members)}]"
+
+
+@dataclass(eq=False)
+class _Nullable(_Node):
+    """``inner`` or ``null``; pydantic reports no location of its own for it."""
+
+    inner: _Node
+
+    def kinds(self) -> list[str]:
+        return [*self.inner.kinds(), "null"]
+
+    def label(self) -> str:
+        return f"nullable[{self.inner.label()}]"
+
 
 _ANY = _Leaf(None)
-# Typing constructs applied to runtime values (mypy only accepts them on literal types).
-_TypedDict: Any = te.TypedDict
-_Annotated: Any = te.Annotated
-_AnyUnion: Any = Union
 _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
@@ -201,14 +236,14 @@ _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool
 
 
 class _Converter:
-    """Converts the SDK's types; ``lenient`` makes the copy the default policy checks with."""
+    """Converts the SDK's types into the tree; ``lenient`` makes the copy the default policy checks with."""
 
     def __init__(self, lenient: bool = False) -> None:
-        self._memo: dict[Any, tuple[Any, _Obj]] = {}
+        self._memo: dict[Any, _Obj] = {}
         self._lenient = lenient
         self._top = True
 
-    def convert(self, tp: Any) -> tuple[Any, _Node]:
+    def convert(self, tp: Any) -> _Node:
         if te.is_typeddict(tp):
             return self.typeddict(tp)
         origin = te.get_origin(tp)
@@ -219,41 +254,32 @@ class _Converter:
             return self._union(args)
         if origin is te.Literal or origin is typing.Literal:
             kinds = {_SCALARS.get(type(value), "string") for value in args}
-            return tp, _Leaf(kinds.pop() if len(kinds) == 1 else None, tuple(args))
+            return _Leaf(kinds.pop() if len(kinds) == 1 else None, tuple(args))
         if origin in _SEQUENCES:
-            item_type, item = self.convert(args[0]) if args else (Any, _ANY)
-            return list[item_type], _Arr(item)  # type: ignore[valid-type]
+            return _Arr(self.convert(args[0]) if args else _ANY)
         if origin in _MAPPINGS:
-            key_type = args[0] if args else str
-            value_type, value = self.convert(args[1]) if len(args) > 1 else (Any, _ANY)
-            return dict[key_type, value_type], _Map(value)  # type: ignore[valid-type]
+            return _Map(self.convert(args[1]) if len(args) > 1 else _ANY)
         if tp in _SCALARS:
-            return tp, _Leaf(_SCALARS[tp])
+            return _Leaf(_SCALARS[tp])
         if tp is type(None):
-            return tp, _Leaf("null")
-        return tp, _ANY  # object, Any, and anything exotic
+            return _Leaf("null")
+        return _ANY  # object, Any, and anything exotic
 
-    def _union(self, args: tuple[Any, ...]) -> tuple[Any, _Node]:
-        nullable = type(None) in args
+    def _union(self, args: tuple[Any, ...]) -> _Node:
         converted = [self.convert(arg) for arg in args if arg is not type(None)]
-        objects = [(tp, node) for tp, node in converted if isinstance(node, _Obj)]
-        others = [(tp, node) for tp, node in converted if not isinstance(node, _Obj)]
+        objects = [node for node in converted if isinstance(node, _Obj)]
         tagged = self._tagged(objects) if len(objects) > 1 else None
         if tagged is not None:
-            converted = [*others, tagged]
-        if len(converted) == 1:
-            tp, node = converted[0]
-        else:
-            tp = _AnyUnion[tuple(t for t, _ in converted)]
-            node = _Union([n for _, n in converted])
-        return (tp | None if nullable else tp), node
+            converted = [*(node for node in converted if not isinstance(node, _Obj)), tagged]
+        node = converted[0] if len(converted) == 1 else _Union(converted)
+        return _Nullable(node) if type(None) in args else node
 
     @staticmethod
-    def _tagged(objects: list[tuple[Any, _Obj]]) -> tuple[Any, _Node] | None:
+    def _tagged(objects: list[_Obj]) -> _Tagged | None:
         """The discriminated union of ``objects``, when they share a required literal key."""
         for key in _DISCRIMINATORS:
             tags: dict[Any, _Obj] = {}
-            for _, node in objects:
+            for node in objects:
                 leaf = node.fields.get(key)
                 if key not in node.required or not isinstance(leaf, _Leaf) or leaf.literals is None:
                     break
@@ -261,41 +287,38 @@ class _Converter:
                     break
                 tags.update(dict.fromkeys(leaf.literals, node))
             else:
-                union = _AnyUnion[tuple(tp for tp, _ in objects)]
-                return _Annotated[union, Field(discriminator=key)], _Tagged(key, tags)
+                return _Tagged(key, tags)
         return None
 
-    def typeddict(self, cls: Any, overrides: Mapping[str, tuple[Any, bool]] | None = None) -> tuple[Any, _Obj]:
-        """A strict copy of the TypedDict ``cls`` (``overrides``: key -> (type, required))."""
+    def typeddict(self, cls: Any, overrides: Mapping[str, tuple[Any, bool]] | None = None) -> _Obj:
+        """The tree of the TypedDict ``cls`` (``overrides``: key -> (type, required)), keys converted lazily."""
         if cls in self._memo and overrides is None:
             return self._memo[cls]
-        strict_copy: Any = _TypedDict(cls.__name__, {}, total=False)
-        node = _Obj(cls.__name__)
-        self._memo[cls] = (strict_copy, node)
         # The body itself forbids unknown keys in both copies; nested objects only in the strict one.
-        config = _LENIENT_CONFIG if self._lenient and not self._top else _CONFIG
+        extra = "ignore" if self._lenient and not self._top else "forbid"
+        node = _Obj(cls.__name__, lambda node: self._define(node, cls, overrides), extra)
         self._top = False
-        annotations: dict[str, Any] = {}
+        if overrides is None:
+            self._memo[cls] = node
+        return node
+
+    def _define(self, node: _Obj, cls: Any, overrides: Mapping[str, tuple[Any, bool]] | None) -> None:
+        fields: dict[str, _Node] = {}
         required = set()
         relaxed = _WIRE_OPTIONAL.get(cls.__name__, frozenset())
         for key, (tp, is_required) in {**_fields(cls), **(overrides or {})}.items():
             if key in relaxed or type(None) in te.get_args(tp):
                 is_required = False
-            converted, node.fields[key] = self.convert(tp)
+            converted = self.convert(tp)
             if is_required:
-                annotations[key] = te.Required[converted]
                 required.add(key)
-            else:
+            elif self._lenient and not isinstance(converted, _Nullable):
                 # A null optional key means "not given" to the API (the spec marks optional request
                 # parameters ``nullable``; ``"max_tokens": null`` and ``"encoding_format": null``
                 # are accepted), so the lenient copy takes null wherever a key may be left out.
-                annotations[key] = te.NotRequired[_AnyUnion[converted, None] if self._lenient else converted]
-        strict_copy.__annotations__ = annotations
-        strict_copy.__required_keys__ = frozenset(required)
-        strict_copy.__optional_keys__ = frozenset(annotations) - required
-        strict_copy.__pydantic_config__ = config
-        node.required = frozenset(required)
-        return strict_copy, node
+                converted = _Nullable(converted)
+            fields[key] = converted
+        node.define(fields, frozenset(required))
 
 
 def _fields(cls: Any) -> dict[str, tuple[Any, bool]]:
@@ -323,9 +346,87 @@ def _fields(cls: Any) -> dict[str, tuple[Any, bool]]:
     return out
 
 
+# -- emitting pydantic-core's schema ---------------------------------------------------------------
+# Straight from the tree: pydantic's own schema generation from the types costs ten times more
+# (50 ms for the Responses parameters), and only its Rust validator is wanted.
+
+_SCALAR_SCHEMAS: dict[str | None, Callable[[], Any]] = {
+    "string": core_schema.str_schema,
+    "integer": core_schema.int_schema,
+    "number": core_schema.float_schema,
+    "boolean": core_schema.bool_schema,
+    "null": core_schema.none_schema,
+    None: core_schema.any_schema,
+}
+
+
+def _core_schema(root: _Obj, eager: bool = False) -> Any:
+    """pydantic-core's schema for bodies the tree ``root`` accepts; each object is defined once.
+
+    An object that is a member of a plain union is validated by its own validator, built when a
+    body first holds it: most requests hold a few of the hundreds of members the SDK's unions name
+    (a discriminated union's members are built with it: picked by their tag, they are cheaper inline).
+    ``eager`` builds them all now, in one validator (``serve``: ready before its first request).
+    """
+    definitions: dict[int, Any] = {}
+
+    def emit(node: _Node, member: bool = False) -> Any:
+        if isinstance(node, _Obj):
+            if member and not eager:
+                return core_schema.no_info_plain_validator_function(_Lazy(node))
+            ref = f"{node.name}:{id(node)}"
+            if id(node) not in definitions:
+                definitions[id(node)] = None  # a recursive type refers to itself while being built
+                fields = {
+                    key: core_schema.typed_dict_field(emit(value), required=key in node.required)
+                    for key, value in node.fields.items()
+                }
+                definitions[id(node)] = core_schema.typed_dict_schema(
+                    fields,
+                    extra_behavior="ignore" if node.extra == "ignore" else "forbid",
+                    ref=ref,
+                )
+            return core_schema.definition_reference_schema(ref)
+        if isinstance(node, _Leaf):
+            if node.literals is not None:
+                return core_schema.literal_schema(list(node.literals))
+            return _SCALAR_SCHEMAS[node.kind]()
+        if isinstance(node, _Arr):
+            return core_schema.list_schema(emit(node.item))
+        if isinstance(node, _Map):
+            return core_schema.dict_schema(core_schema.str_schema(), emit(node.value))
+        if isinstance(node, _Tagged):
+            choices = {tag: emit(obj) for tag, obj in node.tags.items()}
+            return core_schema.tagged_union_schema(choices, node.key)
+        if isinstance(node, _Union):
+            return core_schema.union_schema([(emit(m, member=True), m.label()) for m in node.members])
+        if isinstance(node, _Nullable):
+            return core_schema.nullable_schema(emit(node.inner, member))
+        return core_schema.any_schema()
+
+    schema = emit(root)
+    return core_schema.definitions_schema(schema, list(definitions.values()))
+
+
+class _Lazy:
+    """Validates one union member with a validator of its own, built on first use."""
+
+    def __init__(self, node: _Obj) -> None:
+        self._node = node
+        self._validator: SchemaValidator | None = None
+
+    def __call__(self, value: Any) -> Any:
+        if self._validator is None:
+            try:
+                self._validator = SchemaValidator(_core_schema(self._node))
+            except Exception:  # pydantic-core cannot build it: accept, as for a route without types
+                return value
+        return self._validator.validate_python(value, strict=True)
+
+
 @dataclass
 class _Validator:
-    adapter: TypeAdapter[Any]
+    schema: SchemaValidator
     root: _Node
 
 
@@ -368,13 +469,21 @@ def _params_type(endpoint: str, params: Any) -> tuple[Any, bool] | None:
     return params, "stream" in _fields(params)
 
 
-def _build(endpoint: str, lenient: bool, params: Any = None) -> _Validator | None:
+def prepare() -> None:
+    """Build the strict validators of the ``PARAMS`` endpoints now, whole (``serve``, before it listens)."""
+    for endpoint in PARAMS:
+        built = _build(endpoint, lenient=False, eager=True)
+        with _lock:
+            _cache[(endpoint, False)] = built
+
+
+def _build(endpoint: str, lenient: bool, params: Any = None, eager: bool = False) -> _Validator | None:
     try:
         found = _params_type(endpoint, params)
         if found is None:
             return None
         cls, streaming = found
-        # One adapter for both variants: the non-streaming one, with ``stream`` any boolean.
+        # One validator for both variants: the non-streaming one, with ``stream`` any boolean.
         overrides: dict[str, tuple[Any, bool]] = {"stream": (bool | None, False)} if streaming else {}
         # The SDK's params of a nested route name the path's ids (``thread_id``): they travel in the
         # path, never in the body.
@@ -382,8 +491,8 @@ def _build(endpoint: str, lenient: bool, params: Any = None) -> _Validator | Non
         if lenient:
             known = _fields(cls)
             overrides.update({key: (Any, False) for key in _NEWER_PARAMS.get(endpoint, ()) if key not in known})
-        tp, root = _Converter(lenient).typeddict(cls, overrides or None)
-        return _Validator(TypeAdapter(tp), root)
+        root = _Converter(lenient).typeddict(cls, overrides or None)
+        return _Validator(SchemaValidator(_core_schema(root, eager)), root)
     except Exception:  # this SDK lacks the type, or pydantic cannot build it: do not validate
         return None
 
@@ -411,7 +520,7 @@ def check_body(
     if validator is None:
         return _NO_WARNINGS
     try:
-        validator.adapter.validate_python(body, strict=True)
+        validator.schema.validate_python(body, strict=True)
     except ValidationError as exc:
         if first is not None:
             first(body)
@@ -420,7 +529,7 @@ def check_body(
         lenient = _validator(endpoint, lenient=True, params=params)
         if lenient is not None:
             try:
-                lenient.adapter.validate_python(body, strict=True)
+                lenient.schema.validate_python(body, strict=True)
             except ValidationError as known:
                 raise _api_error(lenient.root, known.errors(include_url=False), body)[1] from None
         return _deviations(validator, body)
@@ -436,7 +545,7 @@ def _deviations(validator: _Validator, body: Mapping[str, Any]) -> list[str]:
     out: list[str] = []
     for _ in range(_MAX_WARNINGS):
         try:
-            validator.adapter.validate_python(trial, strict=True)
+            validator.schema.validate_python(trial, strict=True)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
             path, error = _api_error(validator.root, errors, trial)
@@ -513,6 +622,8 @@ def _walk_from(
     misses = 0
     while i < len(loc):
         part = loc[i]
+        while isinstance(node, _Nullable):
+            node = node.inner
         if isinstance(node, _Obj):
             misses += part not in node.fields and i != len(loc) - 1
             path += (part,)
@@ -539,6 +650,8 @@ def _walk_from(
             misses += 1
             break
         i += 1
+    while isinstance(node, _Nullable):
+        node = node.inner
     return _Walk(path, node, sites, error, misses)
 
 
@@ -565,9 +678,7 @@ def _api_error(root: _Node, errors: list[Any], body: Any) -> tuple[tuple[Any, ..
                 members.setdefault(walk.sites[level].label, []).append(walk)
         # A member whose own ``type``/``role`` literal did not match is not what the client meant.
         meant = {
-            label: walks
-            for label, walks in members.items()
-            if not any(_wrong_member(walk, level) for walk in walks)
+            label: walks for label, walks in members.items() if not any(_wrong_member(walk, level) for walk in walks)
         } or members
         depth = {label: max(len(w.path) for w in walks) for label, walks in meant.items()}
         deepest = max(depth.values())

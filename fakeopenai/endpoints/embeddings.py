@@ -21,7 +21,7 @@ import random
 import struct
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .._catalogue import embedding_dimensions
@@ -46,7 +46,13 @@ class _Basis:
     size: int
     value: int  # the float32 little-endian bytes of the basis vector, as an integer
     full: int  # all 32 * size bits set
-    texts: list[tuple[str, str]]  # (positive, negative) JSON text of each value, twice over
+    values: array.array[float]
+
+    @cached_property
+    def texts(self) -> list[tuple[str, str]]:
+        """(positive, negative) JSON text of each value, twice over; only ``float`` answers need them."""
+        texts = [_signed(_shortest(x)) for x in self.values]
+        return texts + texts
 
 
 @lru_cache(maxsize=32)
@@ -60,8 +66,12 @@ def _basis(size: int) -> _Basis:
     raw = values.tobytes()
     if sys.byteorder == "big":
         values.byteswap()
-    texts = [(_shortest(x), _shortest(-x)) for x in values]
-    return _Basis(size, int.from_bytes(raw, "little"), (1 << (32 * size)) - 1, texts + texts)
+    return _Basis(size, int.from_bytes(raw, "little"), (1 << (32 * size)) - 1, values)
+
+
+def _signed(text: str) -> tuple[str, str]:
+    """The text of a value and of its negation (printing is symmetric in the sign)."""
+    return (text, text[1:]) if text.startswith("-") else (text, "-" + text)
 
 
 def _shortest(value: float) -> str:

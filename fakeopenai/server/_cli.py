@@ -193,7 +193,7 @@ def warm(validate: bool = True) -> None:
     """Make this process ready to answer at once, and keep the collector's full passes short.
 
     The first request of each kind loads the SDK's request types and builds their validators
-    (0.7 s for the first chat completion): done here, on a throwaway fake, before the server says
+    (whole, not member by member as in-process): done here, on a throwaway fake, before the server says
     it is serving, so no client's first request waits for it. Then everything alive is frozen
     (``gc.freeze``): a full collection walks every tracked object, and with the SDK's types loaded
     that took 40-60 ms during which no stream was served; now it walks only what requests create.
@@ -202,6 +202,10 @@ def warm(validate: bool = True) -> None:
     sixth of its rendering; less often still, each pause would grow past a millisecond and show in
     the gaps between tokens.
     """
+    if validate:
+        from .._sdk_validation import prepare
+
+        prepare()
     scratch = FakeOpenAI(validate=validate)
     headers = Headers([(b"content-type", b"application/json")])
     for path, body in _WARM_UP:
