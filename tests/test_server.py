@@ -45,16 +45,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # -- a real server in a thread ---------------------------------------------------------------------
 
 
-class LoopSpy:
-    """ASGI middleware that remembers the server's event loop (to count its tasks from the test)."""
+class LoopSpy(uvicorn.Server):  # type: ignore[misc]
+    """uvicorn's server, remembering its event loop (to count its tasks from the test)."""
 
-    def __init__(self, inner: FakeOpenAIApp) -> None:
-        self.inner = inner
-        self.loop: asyncio.AbstractEventLoop | None = None
+    loop: asyncio.AbstractEventLoop | None = None
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def startup(self, sockets: Any = None) -> None:
         self.loop = asyncio.get_running_loop()
-        await self.inner(scope, receive, send)
+        await super().startup(sockets=sockets)
 
     def tasks(self) -> int:
         """How many tasks the server's loop is running right now."""
@@ -67,18 +65,27 @@ class LoopSpy:
 
 
 class Served:
-    """One uvicorn server on 127.0.0.1 in a thread, serving ``app``."""
+    """One uvicorn server on 127.0.0.1 in a thread, serving ``app`` with serve's own h11 protocol
+    (as ``python -m fakeopenai serve`` does: whole requests with ready answers take its short way)."""
 
     def __init__(self, asgi: FakeOpenAIApp) -> None:
-        from fakeopenai.server._cli import _bind
+        from fakeopenai.server._cli import StampedH11Protocol, _bind
 
         self.app = asgi
-        self.spy = LoopSpy(asgi)
         self.sock = _bind("127.0.0.1", 0)
         self.port = self.sock.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.spy, log_config=None, log_level="warning", lifespan="on", server_header=False)
-        self.server = uvicorn.Server(config)
+        config = uvicorn.Config(
+            asgi,
+            http=StampedH11Protocol,
+            log_config=None,
+            log_level="warning",
+            lifespan="on",
+            server_header=False,
+            proxy_headers=False,  # as serve
+            access_log=False,
+        )
+        self.server = self.spy = LoopSpy(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     @property

@@ -28,7 +28,16 @@ from .._fake import FakeOpenAI
 from .._scenario import Step, apply
 from .._wire import Forward, Request, Response, coalesce, dumps
 
-__all__ = ["CONTROL_PREFIX", "DEFAULT_MAX_BODY", "RECEIVED", "ConnectionDropped", "FakeOpenAIApp", "Headers", "app"]
+__all__ = [
+    "CONTROL_PREFIX",
+    "DEFAULT_MAX_BODY",
+    "RECEIVED",
+    "RENDERED",
+    "ConnectionDropped",
+    "FakeOpenAIApp",
+    "Headers",
+    "app",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,6 +48,10 @@ Send = Callable[[Message], Awaitable[None]]
 #: from its protocol's ``data_received``): delays are timed from it, so a burst of requests handled
 #: one after the other does not push every first token late. Unset, the app's own start counts.
 RECEIVED: ContextVar[float | None] = ContextVar("fakeopenai_received", default=None)
+
+#: Scope key under which ``serve`` hands the app a request it has already rendered (the core's
+#: :class:`Response`, or the exception the core raised): the app then only writes it.
+RENDERED = "fakeopenai.rendered"
 
 #: Paths under this prefix are the control API, never the fake OpenAI API.
 CONTROL_PREFIX = "/_fakeopenai"
@@ -201,15 +214,17 @@ class _Pacer:
     loop has read (and stamped) whatever arrived. Without a burst nothing waits.
     """
 
-    __slots__ = ("_budget", "_cost", "_loop", "_scheduled", "_slice", "_waiting")
+    __slots__ = ("_budget", "_cost", "_loop", "_scheduled", "_slice", "_spent", "_waiting")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, budget: float) -> None:
         self._loop = loop
         self._budget = budget
         self._cost = budget / 8  # running mean of one render, in seconds
         self._slice: float | None = None  # when rendering began in this loop iteration
+        self._spent = 0.0  # seconds rendered in this loop iteration
         self._scheduled = False
-        self._waiting: deque[asyncio.Future[None]] = deque()
+        # Requests waiting their turn: a task's future, or (serve's short way) a callback to call.
+        self._waiting: deque[asyncio.Future[None] | Callable[[], object]] = deque()
 
     def free(self) -> bool:
         """Whether the caller may render now (else it awaits :meth:`turn`)."""
@@ -221,6 +236,25 @@ class _Pacer:
             return True
         return perf_counter() - self._slice < self._budget
 
+    def inline(self) -> bool:
+        """Whether a request may render in the network callback that read it (``serve``'s short way):
+        nothing waits its turn, and this loop iteration has rendered for less than the budget. Only
+        rendering counts: the reading and writing around it happen in that callback either way."""
+        if self._waiting:
+            return False
+        if self._slice is None:
+            self._slice = perf_counter()
+            self._schedule()
+            return True
+        return self._spent < self._budget
+
+    def defer(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` (soon, in a later loop iteration) when it is its turn to render."""
+        self._waiting.append(callback)
+        if self._slice is None:
+            self._slice = perf_counter()
+        self._schedule()
+
     async def turn(self) -> None:
         waiter = self._loop.create_future()
         self._waiting.append(waiter)
@@ -228,6 +262,7 @@ class _Pacer:
 
     def rendered(self, seconds: float) -> None:
         self._cost += (seconds - self._cost) / 8
+        self._spent += seconds
 
     def _schedule(self) -> None:
         if not self._scheduled:
@@ -237,6 +272,7 @@ class _Pacer:
     def _next(self) -> None:
         self._scheduled = False
         self._slice = None
+        self._spent = 0.0
         if not self._waiting:
             return
         self._slice = perf_counter()
@@ -244,7 +280,10 @@ class _Pacer:
         room = max(1, int(self._budget / max(self._cost, 1e-6)))
         while room and self._waiting:
             waiter = self._waiting.popleft()
-            if not waiter.done():  # a cancelled request gave up its turn
+            if not isinstance(waiter, asyncio.Future):
+                self._loop.call_soon(waiter)
+                room -= 1
+            elif not waiter.done():  # a cancelled request gave up its turn
                 waiter.set_result(None)
                 room -= 1
         self._schedule()
@@ -332,17 +371,48 @@ class FakeOpenAIApp:
         received = RECEIVED.get()
         if received is not None and 0 <= started - received < 1.0:  # a stale stamp (pipelining) is ignored
             started = received
+        path = self.path(scope)
+        body = await self._read(scope, receive)
+        if body is None:  # the client left before sending its body
+            return
+        rendered = scope.get(RENDERED)
+        if rendered is not None:  # serve rendered it already, and left the writing to this task
+            if isinstance(rendered, BaseException):
+                raise rendered
+            response = rendered
+        elif self.is_control(path):
+            await self._control(scope, path, scope.get("query_string", b""), body, receive, send)
+            return
+        else:
+            request, response = self.prepare(scope, path, body)
+            if response is None:
+                pacer = self.pacer(loop)
+                if not pacer.free():
+                    await pacer.turn()
+                response = self.render(request)
+        if type(response) is Forward:  # a cassette records: the upstream answers
+            from .._upstream import asgi_forward
+
+            await asgi_forward(response, send)
+            return
+        await self._realise(response, started, loop, receive, send)
+
+    def path(self, scope: Scope) -> str:
+        """The request's path, without the app's ``root_path``."""
         path: str = scope["path"]
         root: str = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
-        body = await self._read(scope, receive)
-        if body is None:  # the client left before sending its body
-            return
+        return path
+
+    def is_control(self, path: str) -> bool:
+        """Whether ``path`` is the control API's (when served), not the OpenAI API's."""
+        return self.control and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"))
+
+    def prepare(self, scope: Scope, path: str, body: bytes | APIError) -> tuple[Request, Response | None]:
+        """The core's :class:`Request` for an API request whose body is in, and the refusal (401, 400,
+        413) it gets before the core sees it, if any (recorded as the core records its answers)."""
         raw_query: bytes = scope.get("query_string", b"")
-        if self.control and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
-            await self._control(scope, path, raw_query, body, receive, send)
-            return
         request = Request(
             scope["method"],
             _url(scope, raw_query),
@@ -352,23 +422,23 @@ class FakeOpenAIApp:
             body if isinstance(body, bytes) else b"",
         )
         refusal = body if isinstance(body, APIError) else self._refuse(scope, request)
-        if refusal is not None:
-            response = self._record(request, refusal)
-        else:
-            pacer = self._pacer
-            if pacer is None or pacer._loop is not loop:
-                pacer = self._pacer = _Pacer(loop, RENDER_BUDGET)
-            if not pacer.free():
-                await pacer.turn()
-            begun = perf_counter()
-            response = self.fake.handle(request)
-            pacer.rendered(perf_counter() - begun)
-            if type(response) is Forward:  # a cassette records: the upstream answers
-                from .._upstream import asgi_forward
+        return request, None if refusal is None else self._record(request, refusal)
 
-                await asgi_forward(response, send)
-                return
-        await self._realise(response, started, loop, receive, send)
+    def pacer(self, loop: asyncio.AbstractEventLoop) -> _Pacer:
+        """The pacer of ``loop``: ask it whether this request may render now."""
+        pacer = self._pacer
+        if pacer is None or pacer._loop is not loop:
+            pacer = self._pacer = _Pacer(loop, RENDER_BUDGET)
+        return pacer
+
+    def render(self, request: Request) -> Response:
+        """The core's answer (its turn given by :meth:`pacer`), timed for the pacer."""
+        begun = perf_counter()
+        response = self.fake.handle(request)
+        pacer = self._pacer
+        if pacer is not None:
+            pacer.rendered(perf_counter() - begun)
+        return response
 
     async def _read(self, scope: Scope, receive: Receive) -> bytes | APIError | None:
         """The whole body; a 413 when it is over the limit; ``None`` when the client disconnected."""

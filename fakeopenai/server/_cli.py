@@ -29,6 +29,7 @@ from .._limits import MAX_COUNT, MAX_DELAY, count, delay
 from .._scenario import load_file, parse_scenario
 from .._wire import Request
 from ._asgi import DEFAULT_MAX_BODY, RECEIVED, DroppedFilter, FakeOpenAIApp, Headers
+from ._direct import Direct
 
 __all__ = ["build_app", "main", "worker_app"]
 
@@ -278,6 +279,7 @@ class _Deadline:
     """
 
     request_timeout = DEFAULT_REQUEST_TIMEOUT
+    received = 0.0  # loop time at which the last data arrived
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
     cycle: Any
@@ -289,7 +291,8 @@ class _Deadline:
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        RECEIVED.set(self.loop.time())  # the request's task copies this context when it is created
+        self.received = self.loop.time()
+        RECEIVED.set(self.received)  # the request's task copies this context when it is created
         if self._timer is None:  # the first bytes of a request after an answer
             self._arm()
         self._begun = True
@@ -333,9 +336,10 @@ class _Deadline:
         self.transport.close()
 
 
-class StampedH11Protocol(_Deadline, H11Protocol):
+class StampedH11Protocol(_Deadline, Direct, H11Protocol):
     """uvicorn's h11 protocol, telling the app when each request arrived (:data:`RECEIVED`), with a
-    deadline for completing each request."""
+    deadline for completing each request, answering whole requests with ready answers at once
+    (:class:`~fakeopenai.server._direct.Direct`)."""
 
 
 try:
