@@ -433,3 +433,60 @@ def test_a_slow_answer_is_not_a_stalled_request(serve: Serve) -> None:
             if line.startswith("data: {")
         )
     assert text == "worth the wait"
+
+
+def _answers(sock: socket.socket, count: int) -> list[tuple[bytes, bytes]]:
+    """The next ``count`` answers on ``sock`` (each framed by its content-length): head and body."""
+    buffer = b""
+    found: list[tuple[bytes, bytes]] = []
+    while len(found) < count:
+        end = buffer.find(b"\r\n\r\n")
+        if end >= 0:
+            size = re.search(rb"(?i)\r\ncontent-length: *(\d+)", buffer[:end])
+            assert size is not None, buffer[:end]
+            stop = end + 4 + int(size.group(1))
+            if len(buffer) >= stop:
+                found.append((buffer[:end], buffer[end + 4 : stop]))
+                buffer = buffer[stop:]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, f"closed after {len(found)} answers"
+        buffer += chunk
+    assert not buffer
+    return found
+
+
+def test_pipelined_and_piecemeal_requests_are_answered_as_any_other(serve: Serve) -> None:
+    """Requests that arrive whole, several at once, or in pieces get the same status line and headers,
+    in the same order, as an ordinary client's (serve answers whole requests its short way)."""
+    serve.http.post("/_fakeopenai/reset")
+    ordinary = serve.http.post("/v1/chat/completions", json=CHAT)
+    names = [name for name, _ in ordinary.headers.raw]
+    assert names[0] == b"date" and names[-1] == b"content-length"
+    body = json.dumps(CHAT).encode()
+    request = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body
+    )
+    control = b"GET /_fakeopenai/requests HTTP/1.1\r\nHost: x\r\n\r\n"
+    with _open(serve.port, request + control + request) as sock:  # pipelined, the control API between
+        answers = _answers(sock, 3)
+        head_end = len(request) - len(body)
+        for piece in (request[:20], request[20 : head_end + 5], request[head_end + 5 :]):
+            sock.sendall(piece)
+            time.sleep(0.05)
+        answers += _answers(sock, 1)
+        sock.sendall(request.replace(b"Host: x\r\n", b"Host: x\r\nConnection: close\r\n"))
+        answers += _answers(sock, 1)
+        assert sock.recv(1) == b""  # closed after the answer the client asked to be the last
+    listed = json.loads(answers.pop(1)[1])["data"]
+    assert [item["json"] for item in listed] == [CHAT, CHAT]  # the control request saw the first one
+    ids = set()
+    for index, (head, payload) in enumerate(answers):
+        lines = head.split(b"\r\n")
+        assert lines[0] == b"HTTP/1.1 200 OK"
+        assert [line.split(b":", 1)[0] for line in lines[1:]] == names + [b"Connection"] * (index == 3)  # h11's
+        ids.add(dict(line.split(b": ", 1) for line in lines[1:])[b"x-request-id"])
+        assert json.loads(payload)["object"] == "chat.completion"
+    assert len(ids) == 4
+    assert [item["json"] for item in serve.healthy()] == [CHAT] * 6

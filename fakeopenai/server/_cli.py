@@ -312,6 +312,14 @@ class _Deadline:
         self._disarm()
         super().connection_lost(exc)  # type: ignore[misc]
 
+    def request_begun(self) -> None:  # serve's short way holds a request whose body is coming
+        if self._timer is None:
+            self._arm()
+            self._begun = True
+
+    def request_whole(self) -> None:  # ... and now has it whole
+        self._disarm()
+
     def _arm(self) -> None:
         self._disarm()
         self._begun = False

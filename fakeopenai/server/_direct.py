@@ -109,12 +109,19 @@ class Direct:
     on_response_complete: Callable[[], None]
     logger: Any
     send_400_response: Callable[[str], None]
+    _unset_keepalive_if_required: Callable[[], None]
 
     _busy = False  # inside handle_events: a nested call (from on_response_complete) returns at once
     _taking: list[Any] | None = None  # the events of a request whose body is still coming
     _size = 0  # bytes of body taken so far
     _parked: list[Any] | None = None  # a whole request waiting for the pacer to give it its turn
     received = 0.0  # loop time at which the last data arrived (set by the protocol)
+
+    def request_begun(self) -> None:
+        """A request has begun and its body is still coming (the protocol may time it)."""
+
+    def request_whole(self) -> None:
+        """The request taken here is whole (the protocol may stop timing it)."""
 
     def handle_events(self) -> None:
         if self._busy:
@@ -155,6 +162,7 @@ class Direct:
             taken = [event]
             if not self._short(event):
                 return self._uvicorn(taken)
+            self._unset_keepalive_if_required()  # as uvicorn does for each request: it is not idle
             self._size = 0
         while True:
             try:
@@ -167,6 +175,7 @@ class Direct:
                     self._taking = None
                     return self._uvicorn(taken)
                 self._taking = taken
+                self.request_begun()
                 return False
             taken.append(part)
             if type(part) is h11.Data:
@@ -177,6 +186,7 @@ class Direct:
                 self._taking = None
                 return self._uvicorn(taken)
         self._taking = None
+        self.request_whole()
         if not self.app.pacer(self.loop).inline():
             return self._park(taken)  # a burst: the request waits for its turn, first come first served
         return self._serve(taken)
@@ -214,12 +224,12 @@ class Direct:
             "query_string": query,
             "headers": headers,
         }
-        request, response = app.prepare(scope, path, body)
-        if response is None:
-            try:
+        try:
+            request, response = app.prepare(scope, path, body)
+            if response is None:
                 response = app.render(request)
-            except Exception as exc:  # raised again in uvicorn's task, which logs it and answers 500
-                return self._uvicorn(taken, exc)
+        except Exception as exc:  # raised again in uvicorn's task, which logs it and answers 500
+            return self._uvicorn(taken, exc)
         if not _plain(response):
             return self._uvicorn(taken, response)
         return self._write(response, _CLOSE in headers, taken)
