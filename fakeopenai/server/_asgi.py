@@ -214,7 +214,7 @@ class _Pacer:
     loop has read (and stamped) whatever arrived. Without a burst nothing waits.
     """
 
-    __slots__ = ("_budget", "_cost", "_loop", "_scheduled", "_slice", "_spent", "_waiting")
+    __slots__ = ("_budget", "_cost", "_loop", "_scheduled", "_slice", "_spent", "_waiting", "_woken")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, budget: float) -> None:
         self._loop = loop
@@ -222,6 +222,7 @@ class _Pacer:
         self._cost = budget / 8  # running mean of one render, in seconds
         self._slice: float | None = None  # when rendering began in this loop iteration
         self._spent = 0.0  # seconds rendered in this loop iteration
+        self._woken = 0.0  # seconds the requests woken last will render (before the next _next)
         self._scheduled = False
         # Requests waiting their turn: a task's future, or (serve's short way) a callback to call.
         self._waiting: deque[asyncio.Future[None] | Callable[[], object]] = deque()
@@ -272,20 +273,23 @@ class _Pacer:
     def _next(self) -> None:
         self._scheduled = False
         self._slice = None
-        self._spent = 0.0
+        # This runs once per loop iteration, after the requests it woke last rendered: they count.
+        self._spent, self._woken = self._woken, 0.0
         if not self._waiting:
             return
         self._slice = perf_counter()
         # Wake as many as fit the budget: they render in the next iteration, then this runs again.
         room = max(1, int(self._budget / max(self._cost, 1e-6)))
-        while room and self._waiting:
+        woken = 0
+        while woken < room and self._waiting:
             waiter = self._waiting.popleft()
             if not isinstance(waiter, asyncio.Future):
                 self._loop.call_soon(waiter)
-                room -= 1
+                woken += 1
             elif not waiter.done():  # a cancelled request gave up its turn
                 waiter.set_result(None)
-                room -= 1
+                woken += 1
+        self._woken = woken * self._cost
         self._schedule()
 
 

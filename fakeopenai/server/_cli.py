@@ -284,6 +284,7 @@ class _Deadline:
     transport: asyncio.Transport
     cycle: Any
     _timer: asyncio.TimerHandle | None = None
+    _due: float | None = None  # loop time at which the request times out (the timer is set lazily)
     _begun = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -291,15 +292,19 @@ class _Deadline:
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        self.received = self.loop.time()
-        RECEIVED.set(self.received)  # the request's task copies this context when it is created
-        if self._timer is None:  # the first bytes of a request after an answer
-            self._arm()
+        self.received = now = self.loop.time()
+        RECEIVED.set(now)  # the request's task copies this context when it is created
+        if self._due is None:  # the first bytes of a request after an answer
+            self._begun = False
+            if self.request_timeout > 0:
+                self._due = now + self.request_timeout  # the timer is set below, if still needed
         self._begun = True
         super().data_received(data)  # type: ignore[misc]
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete and not cycle.more_body:
             self._disarm()  # the whole request is in
+        elif self._due is not None and self._timer is None:  # not answered at once (as most are)
+            self._timer = self.loop.call_at(self._due, self._expired)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # type: ignore[misc]
@@ -313,7 +318,7 @@ class _Deadline:
         super().connection_lost(exc)  # type: ignore[misc]
 
     def request_begun(self) -> None:  # serve's short way holds a request whose body is coming
-        if self._timer is None:
+        if self._due is None:
             self._arm()
             self._begun = True
 
@@ -324,15 +329,17 @@ class _Deadline:
         self._disarm()
         self._begun = False
         if self.request_timeout > 0:
-            self._timer = self.loop.call_later(self.request_timeout, self._expired)
+            self._due = self.loop.time() + self.request_timeout
+            self._timer = self.loop.call_at(self._due, self._expired)
 
     def _disarm(self) -> None:
+        self._due = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
     def _expired(self) -> None:
-        self._timer = None
+        self._timer = self._due = None
         if self.transport.is_closing():
             return
         cycle = self.cycle

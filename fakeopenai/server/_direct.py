@@ -20,6 +20,7 @@ the core raised is raised in that task, where uvicorn logs it and answers 500, a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -38,30 +39,38 @@ _HEAD = b"HEAD"
 _LENGTH = b"content-length"
 #: Response header pairs h11 has accepted, so each is validated once (cleared when it grows large:
 #: ``x-request-id`` and ``date`` values change all the time).
-_VALID: dict[tuple[bytes, bytes], bool] = {}
+_VALID: dict[tuple[bytes, bytes], tuple[bytes, bytes, bytes]] = {}
 _VALID_MAX = 4096
-
+_FRAMING = (_LENGTH, b"transfer-encoding")
 
 # A strict subset of what h11 accepts (RFC 9110 tokens; visible ASCII words separated by blanks):
-# a pair that does not match is asked of h11 itself.
+# a pair that does not match is left to h11's own checks.
 _NAME = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
 _VALUE = re.compile(rb"(?:[!-~]+(?:[ \t]+[!-~]+)*)?")
 
+_Checked: Any = None
+with contextlib.suppress(ImportError):  # h11's own checked headers (raw name, lower-cased name, value)
+    from h11._headers import Headers as _Checked
 
-def _valid(pairs: list[tuple[bytes, bytes]]) -> bool:
-    """Whether h11 accepts every header (those it refuses go uvicorn's way, which reports them)."""
+
+def _checked(pairs: list[tuple[bytes, bytes]], tail: list[tuple[bytes, bytes, bytes]]) -> Any:
+    """``pairs`` (then ``tail``, already checked) as h11 holds headers it has checked, or ``None`` when
+    one needs h11's own checks (an unusual character, a framing header in the answer itself)."""
+    if _Checked is None:
+        return None
     valid = _VALID
+    items = []
     for pair in pairs:
-        if pair not in valid:
-            if _NAME.fullmatch(pair[0]) is None or _VALUE.fullmatch(pair[1]) is None:
-                try:
-                    h11.Response(status_code=200, headers=[pair])
-                except h11.LocalProtocolError:
-                    return False
+        item = valid.get(pair)
+        if item is None:
+            name = pair[0].lower()
+            if name in _FRAMING or _NAME.fullmatch(pair[0]) is None or _VALUE.fullmatch(pair[1]) is None:
+                return None
             if len(valid) >= _VALID_MAX:
                 valid.clear()
-            valid[pair] = True
-    return True
+            item = valid[pair] = (pair[0], name, pair[1])
+        items.append(item)
+    return _Checked(items + tail)
 
 
 def _plain(response: Response) -> bool:
@@ -115,6 +124,7 @@ class Direct:
     _taking: list[Any] | None = None  # the events of a request whose body is still coming
     _size = 0  # bytes of body taken so far
     _parked: list[Any] | None = None  # a whole request waiting for the pacer to give it its turn
+    _parked_at = 0.0  # when its data came
     received = 0.0  # loop time at which the last data arrived (set by the protocol)
 
     def request_begun(self) -> None:
@@ -235,23 +245,29 @@ class Direct:
         return self._write(response, _CLOSE in headers, taken)
 
     def _write(self, response: Response, close: bool, taken: list[Any]) -> bool:
-        headers = self.server_state.default_headers + [_encoded(pair) for pair in response.headers]
+        """Write a ready answer as uvicorn would (its headers first, the length, ``connection: close``
+        when the client sent it), in one write; ``True`` when the connection stays open."""
+        pairs = self.server_state.default_headers + [_encoded(pair) for pair in response.headers]
         events = response.events
+        tail = []
         if events is None:
             body = response.body
-            headers.append((_LENGTH, b"%d" % len(body)))
+            tail.append((_LENGTH, _LENGTH, b"%d" % len(body)))
         else:
             body = b"".join([event[1] for event in events])
-        if close and _CLOSE not in headers:
-            headers.append(_CLOSE)
-        if not _valid(headers):
+        if close and _CLOSE not in pairs:
+            tail.append((_CLOSE[0], _CLOSE[0], _CLOSE[1]))
+        headers = _checked(pairs, tail)
+        status, reason = response.status, _reason(response.status)
+        try:
+            if headers is not None:
+                head = h11.Response(status_code=status, headers=headers, reason=reason, _parsed=True)
+            else:  # h11 checks them, as it does for uvicorn
+                pairs += [(name, value) for name, _, value in tail]
+                head = h11.Response(status_code=status, headers=pairs, reason=reason)
+        except h11.LocalProtocolError:  # uvicorn's way reports it
             return self._uvicorn(taken, response)
         conn = self.conn
-        status, reason = response.status, _reason(response.status)
-        try:  # the headers are valid (above): h11 need not check them again
-            head = h11.Response(status_code=status, headers=headers, reason=reason, _parsed=True)
-        except TypeError:  # an h11 without that flag
-            head = h11.Response(status_code=status, headers=headers, reason=reason)
         data = conn.send(head)
         assert data is not None
         if body:
@@ -268,9 +284,9 @@ class Direct:
         return not transport.is_closing()
 
     def _park(self, taken: list[Any]) -> bool:
-        """Wait for the pacer's turn with the whole request taken, reading nothing more meanwhile."""
+        """Wait for the pacer's turn with the whole request taken."""
         self._parked = taken
-        self.flow.pause_reading()
+        self._parked_at = self.received  # more data may come meanwhile: h11 keeps it for later
         self.app.pacer(self.loop).defer(self._unpark)
         return False
 
@@ -279,7 +295,7 @@ class Direct:
         self._parked = None
         if taken is None or self.transport.is_closing():
             return
-        RECEIVED.set(self.received)  # in this callback's own context: when the request's data came
+        RECEIVED.set(self._parked_at)  # in this callback's own context: when the request's data came
         self._busy = True
         try:
             if self._serve(taken):
