@@ -267,6 +267,46 @@ _REQUEST_TIMEOUT = (
 )
 
 
+class _Iteration:
+    """The time requests read in this event-loop iteration count as received at.
+
+    With serve's short way, a request read in an iteration may be answered right there, before the
+    next connection is read: the time those answers took (:meth:`answered`) is taken off the arrival
+    stamps of the requests read after them in the same iteration, so a burst's later requests are
+    stamped as they would be if nothing had been answered meanwhile (as uvicorn's own way, which
+    answers in later iterations, stamps them). Reset by a callback that runs before the next reads.
+    """
+
+    __slots__ = ("_loop", "_shift")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._shift = 0.0
+
+    def time(self) -> float:
+        return self._loop.time() - self._shift
+
+    def answered(self, seconds: float) -> None:
+        if not self._shift:
+            self._loop.call_soon(self._reset)
+        self._shift += seconds
+
+    def _reset(self) -> None:
+        self._shift = 0.0
+
+
+_ITERATION: _Iteration | None = None
+
+
+def _iteration(loop: asyncio.AbstractEventLoop) -> _Iteration:
+    """The loop's :class:`_Iteration`: one for all connections (a server process has one loop)."""
+    global _ITERATION
+    found = _ITERATION
+    if found is None or found._loop is not loop:
+        found = _ITERATION = _Iteration(loop)
+    return found
+
+
 class _Deadline:
     """Closes a connection whose request is not complete ``request_timeout`` seconds after it began.
 
@@ -285,6 +325,7 @@ class _Deadline:
     cycle: Any
     _timer: asyncio.TimerHandle | None = None
     _due: float | None = None  # loop time at which the request times out (the timer is set lazily)
+    _iteration: _Iteration | None = None
     _begun = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -292,7 +333,10 @@ class _Deadline:
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        self.received = now = self.loop.time()
+        iteration = self._iteration
+        if iteration is None:
+            iteration = self._iteration = _iteration(self.loop)
+        self.received = now = iteration.time()
         RECEIVED.set(now)  # the request's task copies this context when it is created
         if self._due is None:  # the first bytes of a request after an answer
             self._begun = False
@@ -324,6 +368,10 @@ class _Deadline:
 
     def request_whole(self) -> None:  # ... and now has it whole
         self._disarm()
+
+    def answered_at_once(self, seconds: float) -> None:  # ... and answered it, in this many seconds
+        if self._iteration is not None:
+            self._iteration.answered(seconds)
 
     def _arm(self) -> None:
         self._disarm()

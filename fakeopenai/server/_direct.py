@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Callable
+from time import perf_counter
 from typing import Any
 from urllib.parse import unquote
 
@@ -133,6 +134,9 @@ class Direct:
     def request_whole(self) -> None:
         """The request taken here is whole (the protocol may stop timing it)."""
 
+    def answered_at_once(self, seconds: float) -> None:
+        """A request read in this loop iteration took ``seconds`` to answer, before the next read."""
+
     def handle_events(self) -> None:
         if self._busy:
             return
@@ -199,7 +203,10 @@ class Direct:
         self.request_whole()
         if not self.app.pacer(self.loop).inline():
             return self._park(taken)  # a burst: the request waits for its turn, first come first served
-        return self._serve(taken)
+        begun = perf_counter()
+        more = self._serve(taken)
+        self.answered_at_once(perf_counter() - begun)
+        return more
 
     def _short(self, event: Any) -> bool:
         """Whether the request beginning with ``event`` may go the short way, as far as its head tells."""
