@@ -150,6 +150,7 @@ class _Obj(_Node):
         self._load = load
         self._fields: dict[str, _Node] = {}
         self._required: frozenset[str] = frozenset()
+        self.lazy: _Lazy | None = None  # its own validator, as a union member
 
     def define(self, fields: dict[str, _Node], required: frozenset[str]) -> None:
         self._fields, self._required, self._load = fields, required, None
@@ -408,7 +409,9 @@ def _core_schema(root: _Obj, eager: bool = False) -> Any:
     def emit(node: _Node, member: bool = False) -> Any:
         if isinstance(node, _Obj):
             if member and not eager:
-                return core_schema.no_info_plain_validator_function(_Lazy(node))
+                if node.lazy is None:  # one per object: a recursive type reuses it at every depth
+                    node.lazy = _Lazy(node)
+                return core_schema.no_info_plain_validator_function(node.lazy)
             ref = f"{node.name}:{id(node)}"
             if id(node) not in definitions:
                 definitions[id(node)] = None  # a recursive type refers to itself while being built
