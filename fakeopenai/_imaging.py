@@ -77,10 +77,33 @@ def _png(picture: Picture) -> bytes:
         return b"\x00" + b"".join(cells)
 
     rows = (row(first, second), row(second, first))
-    raw = b"".join(rows[(y // tile) % 2] * min(tile, height - y) for y in range(0, height, tile))
+    bands = [(rows[(y // tile) % 2], min(tile, height - y)) for y in range(0, height, tile)]
     header = struct.pack(">IIBBBBB", width, height, 8, 6 if alpha else 2, 0, 0, 0)
-    idat = zlib.compress(raw, 1)  # flat squares compress well even at the fastest level
+    idat = _deflate_bands(bands)
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def _deflate_bands(bands: list[tuple[bytes, int]]) -> bytes:
+    """The zlib stream of the bands (a row repeated ``count`` times each), each distinct band compressed once.
+
+    A band is deflated by a fresh compressor and ended with a full flush (no reference to what came
+    before, byte-aligned), so its bytes are the same wherever it stands and the stream is their
+    concatenation (as pigz joins blocks), closed by an empty final block and the Adler-32 of the data:
+    a 1024x1024 picture takes about 1 ms instead of 12 ms for ``zlib.compress`` of the whole.
+    """
+    done: dict[tuple[bytes, int], bytes] = {}
+    out = [b"\x78\x01"]  # zlib header: deflate, 32 KiB window, fastest level
+    checksum = 1
+    for band in bands:
+        deflated = done.get(band)
+        if deflated is None:
+            compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+            deflated = done[band] = compressor.compress(band[0] * band[1]) + compressor.flush(zlib.Z_FULL_FLUSH)
+        out.append(deflated)
+        checksum = zlib.adler32(band[0] * band[1], checksum)
+    out.append(zlib.compressobj(1, zlib.DEFLATED, -15).flush())  # the empty final block
+    out.append(struct.pack(">I", checksum))
+    return b"".join(out)
 
 
 # -- JPEG ------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from ._wire import Request
 __all__ = ["DEFAULT_KEEP", "RequestLog"]
 
 #: How many requests a fake keeps by default: more than any ordinary test makes, few enough that a
-#: long-running fake stays bounded (6-15 KiB per request through the SDK: 60-150 MiB at most;
+#: long-running fake stays bounded (4-13 KiB per request through the SDK: 45-130 MiB at most;
 #: ``benchmarks/request_log_memory.py``).
 DEFAULT_KEEP = 10_000
 

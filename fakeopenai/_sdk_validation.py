@@ -26,6 +26,7 @@ import collections.abc
 import copy
 import importlib
 import re
+import sys
 import threading
 import types
 import typing
@@ -87,6 +88,8 @@ _NEWER_PARAMS: dict[str, tuple[str, ...]] = {
 #: At most this many deviations are listed as warnings on one request.
 _MAX_WARNINGS = 20
 _DISCRIMINATORS = ("type", "role")
+# A discriminated union of at most this many members is built whole with its parent.
+_INLINE_TAGS = 8
 # Keys the SDK marks required that the real API lets a request leave out (it fills in a default).
 # Keys typed ``Required[Optional[...]]`` (output-shaped: "always sent, may be null") count too.
 # Replayed assistant turns are the common case: the API accepts ``{"role": "assistant", "content":
@@ -138,12 +141,16 @@ class _Obj(_Node):
     """A ``TypedDict``: its keys are converted on first use, so a union's members cost nothing
     until a body holds one of them (the Responses parameters name over 200 ``TypedDict`` classes)."""
 
-    def __init__(self, name: str, load: Callable[[_Obj], None] | None = None, extra: str = "forbid") -> None:
+    def __init__(
+        self, name: str, load: Callable[[_Obj], None] | None = None, extra: str = "forbid", cls: Any = None
+    ) -> None:
         self.name = name
+        self.cls = cls  # the TypedDict
         self.extra = extra  # or "ignore": the lenient copy's nested objects
         self._load = load
         self._fields: dict[str, _Node] = {}
         self._required: frozenset[str] = frozenset()
+        self.lazy: _Lazy | None = None  # its own validator, as a union member
 
     def define(self, fields: dict[str, _Node], required: frozenset[str]) -> None:
         self._fields, self._required, self._load = fields, required, None
@@ -276,16 +283,18 @@ class _Converter:
 
     @staticmethod
     def _tagged(objects: list[_Obj]) -> _Tagged | None:
-        """The discriminated union of ``objects``, when they share a required literal key."""
+        """The discriminated union of ``objects``, when they share a required literal key.
+
+        Only that key's annotation of each member is read: a member's other keys (and the unions
+        in them) are converted when a body holds it.
+        """
         for key in _DISCRIMINATORS:
             tags: dict[Any, _Obj] = {}
             for node in objects:
-                leaf = node.fields.get(key)
-                if key not in node.required or not isinstance(leaf, _Leaf) or leaf.literals is None:
+                literals = _tag(node.cls, key)
+                if literals is None or any(tag in tags for tag in literals):
                     break
-                if any(tag in tags for tag in leaf.literals):
-                    break
-                tags.update(dict.fromkeys(leaf.literals, node))
+                tags.update(dict.fromkeys(literals, node))
             else:
                 return _Tagged(key, tags)
         return None
@@ -296,7 +305,7 @@ class _Converter:
             return self._memo[cls]
         # The body itself forbids unknown keys in both copies; nested objects only in the strict one.
         extra = "ignore" if self._lenient and not self._top else "forbid"
-        node = _Obj(cls.__name__, lambda node: self._define(node, cls, overrides), extra)
+        node = _Obj(cls.__name__, lambda node: self._define(node, cls, overrides), extra, cls)
         self._top = False
         if overrides is None:
             self._memo[cls] = node
@@ -305,12 +314,9 @@ class _Converter:
     def _define(self, node: _Obj, cls: Any, overrides: Mapping[str, tuple[Any, bool]] | None) -> None:
         fields: dict[str, _Node] = {}
         required = set()
-        relaxed = _WIRE_OPTIONAL.get(cls.__name__, frozenset())
         for key, (tp, is_required) in {**_fields(cls), **(overrides or {})}.items():
-            if key in relaxed or type(None) in te.get_args(tp):
-                is_required = False
             converted = self.convert(tp)
-            if is_required:
+            if is_required and _required_on_the_wire(cls, key, tp):
                 required.add(key)
             elif self._lenient and not isinstance(converted, _Nullable):
                 # A null optional key means "not given" to the API (the spec marks optional request
@@ -322,7 +328,7 @@ class _Converter:
 
 
 def _fields(cls: Any) -> dict[str, tuple[Any, bool]]:
-    """Each key of a TypedDict with its type and whether it is required.
+    """Each key of a TypedDict with its type and whether the SDK marks it required.
 
     Computed from the annotations: with ``from __future__ import annotations`` the class's own
     ``__required_keys__`` cannot see ``Required[...]``.
@@ -332,18 +338,48 @@ def _fields(cls: Any) -> dict[str, tuple[Any, bool]]:
     for base in reversed(cls.__mro__):
         total = base.__dict__.get("__total__", True)
         for key in base.__dict__.get("__annotations__", {}):  # noqa: RUF063  (own keys only, unevaluated)
-            tp = hints[key]
-            required = total
-            origin: Any = te.get_origin(tp)
-            while origin in (te.Annotated, te.Required, te.NotRequired):
-                if origin is te.Required:
-                    required = True
-                elif origin is te.NotRequired:
-                    required = False
-                tp = te.get_args(tp)[0]
-                origin = te.get_origin(tp)
-            out[key] = (tp, required)
+            out[key] = _unwrap(hints[key], total)
     return out
+
+
+def _unwrap(tp: Any, required: bool) -> tuple[Any, bool]:
+    """``Required[Annotated[X, ...]]`` -> ``(X, True)``; ``required``: the class's ``total``."""
+    origin: Any = te.get_origin(tp)
+    while origin in (te.Annotated, te.Required, te.NotRequired):
+        if origin is te.Required:
+            required = True
+        elif origin is te.NotRequired:
+            required = False
+        tp = te.get_args(tp)[0]
+        origin = te.get_origin(tp)
+    return tp, required
+
+
+def _required_on_the_wire(cls: Any, key: str, tp: Any) -> bool:
+    """Whether a key the SDK marks required is required by the real API too (see ``_WIRE_OPTIONAL``)."""
+    return key not in _WIRE_OPTIONAL.get(cls.__name__, ()) and type(None) not in te.get_args(tp)
+
+
+def _tag(cls: Any, key: str) -> tuple[Any, ...] | None:
+    """The literal values the TypedDict ``cls`` requires at ``key``, else ``None``; only that
+    annotation is evaluated (``get_type_hints`` would evaluate them all)."""
+    for base in cls.__mro__:
+        annotations = base.__dict__.get("__annotations__", {})  # noqa: RUF063  (own keys only, unevaluated)
+        if key in annotations:
+            raw = annotations[key]
+            try:
+                if isinstance(raw, typing.ForwardRef):
+                    raw = raw.__forward_arg__
+                found = eval(raw, vars(sys.modules[base.__module__])) if isinstance(raw, str) else raw
+            except Exception:  # cannot be read alone: not a discriminator to rely on
+                return None
+            tp, required = _unwrap(found, base.__dict__.get("__total__", True))
+            if not required or not _required_on_the_wire(cls, key, tp):
+                return None
+            if te.get_origin(tp) not in (te.Literal, typing.Literal):
+                return None
+            return te.get_args(tp)
+    return None
 
 
 # -- emitting pydantic-core's schema ---------------------------------------------------------------
@@ -365,7 +401,7 @@ def _core_schema(root: _Obj, eager: bool = False) -> Any:
 
     An object that is a member of a plain union is validated by its own validator, built when a
     body first holds it: most requests hold a few of the hundreds of members the SDK's unions name
-    (a discriminated union's members are built with it: picked by their tag, they are cheaper inline).
+    (a discriminated union of a few members is built with it: picked by tag, they are cheaper inline).
     ``eager`` builds them all now, in one validator (``serve``: ready before its first request).
     """
     definitions: dict[int, Any] = {}
@@ -373,7 +409,9 @@ def _core_schema(root: _Obj, eager: bool = False) -> Any:
     def emit(node: _Node, member: bool = False) -> Any:
         if isinstance(node, _Obj):
             if member and not eager:
-                return core_schema.no_info_plain_validator_function(_Lazy(node))
+                if node.lazy is None:  # one per object: a recursive type reuses it at every depth
+                    node.lazy = _Lazy(node)
+                return core_schema.no_info_plain_validator_function(node.lazy)
             ref = f"{node.name}:{id(node)}"
             if id(node) not in definitions:
                 definitions[id(node)] = None  # a recursive type refers to itself while being built
@@ -396,7 +434,9 @@ def _core_schema(root: _Obj, eager: bool = False) -> Any:
         if isinstance(node, _Map):
             return core_schema.dict_schema(core_schema.str_schema(), emit(node.value))
         if isinstance(node, _Tagged):
-            choices = {tag: emit(obj) for tag, obj in node.tags.items()}
+            # A few members (chat's message roles) are cheaper inline; many (Responses' tools) wait.
+            lazy = len(node.tags) > _INLINE_TAGS
+            choices = {tag: emit(obj, member=lazy) for tag, obj in node.tags.items()}
             return core_schema.tagged_union_schema(choices, node.key)
         if isinstance(node, _Union):
             return core_schema.union_schema([(emit(m, member=True), m.label()) for m in node.members])

@@ -44,17 +44,17 @@ def _encoding(name: str) -> Any:
     """The tiktoken encoding, only if it can be had without the network; else ``None``."""
     if os.environ.get("FAKEOPENAI_TIKTOKEN", "1") == "0":
         return None
-    try:
-        tiktoken = importlib.import_module("tiktoken")
-    except ImportError:
-        return None
     cache_dir = (
         os.environ.get("TIKTOKEN_CACHE_DIR")
         or os.environ.get("DATA_GYM_CACHE_DIR")
         or os.path.join(tempfile.gettempdir(), "data-gym-cache")
     )
     cached = os.path.join(cache_dir, hashlib.sha1(_BLOBS[name].encode()).hexdigest())
-    if not os.path.exists(cached):
+    if not os.path.exists(cached):  # checked first: importing tiktoken for nothing costs a few ms
+        return None
+    try:
+        tiktoken = importlib.import_module("tiktoken")
+    except ImportError:
         return None
     try:
         return tiktoken.get_encoding(name)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ._wire import Event, Forward, Request, Response, coalesce
+from ._wire import Event, Forward, Headers, Request, Response, coalesce
 
 if TYPE_CHECKING:
     from ._fake import FakeOpenAI
@@ -59,12 +59,13 @@ _NO_QUERY: Mapping[str, str] = MappingProxyType({})
 
 
 def to_request(request: Any, body: bytes) -> Request:
-    """The core's view of an httpx/httpx2 request (headers and query are the stack's own mappings).
+    """The core's view of an httpx/httpx2 request (its headers copied flat, the query the stack's own mapping).
 
     ``url.params`` parses the query on every access: a URL without one skips it.
     """
     url = request.url
-    return Request(request.method, str(url), url.path, request.headers, url.params if url.query else _NO_QUERY, body)
+    query = url.params if url.query else _NO_QUERY
+    return Request(request.method, str(url), url.path, Headers.of(request.headers), query, body)
 
 
 class _HeaderCache:

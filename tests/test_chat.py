@@ -248,6 +248,24 @@ async def test_recorded_requests(api: Api) -> None:
     assert api.fake.requests.where(model="gpt-4o", endpoint="/chat/*") == [request]
 
 
+async def test_recorded_headers_as_sent(api: Api) -> None:
+    """Headers read case-insensitively, as sent (``raw``), repeats joined as httpx joins them."""
+    await api("chat.completions.create", model="gpt-4o", messages=HI, extra_headers={"X-Trace-Id": "t-1"})
+    headers = api.fake.requests[-1].headers
+    assert headers["x-trace-id"] == headers["X-TRACE-ID"] == headers.get("X-Trace-Id") == "t-1"
+    assert "X-Trace-Id" in headers
+    assert "x-absent" not in headers
+    assert headers.get("x-absent") is None
+    assert (b"x-trace-id", b"t-1") in [(name.lower(), value) for name, value in headers.raw]
+    assert ("x-trace-id", "t-1") in headers.multi_items()
+    assert dict(headers)["authorization"] == "Bearer sk-test"
+    assert len(headers) == len(dict(headers.items())) >= 5
+    sent = fakeopenai.Headers.of([("Accept", "a"), ("accept", "b"), (b"X-B", b"c")])
+    assert sent["ACCEPT"] == "a, b"
+    assert sent.raw == [(b"Accept", b"a"), (b"accept", b"b"), (b"X-B", b"c")]
+    assert sent == {"accept": "a, b", "x-b": "c"}
+
+
 def test_emitted_bodies_match_sdk_types_and_spec(fake: fakeopenai.FakeOpenAI) -> None:
     """Every body and chunk validates against the SDK's types (strict) and the OpenAPI schema."""
     client = openai.OpenAI(api_key="sk-test", http_client=fake.client())
