@@ -214,21 +214,19 @@ class _Pacer:
     loop has read (and stamped) whatever arrived. Without a burst nothing waits.
     """
 
-    __slots__ = ("_budget", "_cost", "_loop", "_scheduled", "_slice", "_spent", "_waiting", "_woken")
+    __slots__ = ("_budget", "_cost", "_loop", "_scheduled", "_slice", "_waiting")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, budget: float) -> None:
         self._loop = loop
         self._budget = budget
         self._cost = budget / 8  # running mean of one render, in seconds
         self._slice: float | None = None  # when rendering began in this loop iteration
-        self._spent = 0.0  # seconds rendered in this loop iteration
-        self._woken = 0.0  # seconds the requests woken last will render (before the next _next)
         self._scheduled = False
         # Requests waiting their turn: a task's future, or (serve's short way) a callback to call.
         self._waiting: deque[asyncio.Future[None] | Callable[[], object]] = deque()
 
     def free(self) -> bool:
-        """Whether the caller may render now (else it awaits :meth:`turn`)."""
+        """Whether the caller may render now (else it awaits :meth:`turn` or calls :meth:`defer`)."""
         if self._waiting:
             return False
         if self._slice is None:
@@ -236,18 +234,6 @@ class _Pacer:
             self._schedule()
             return True
         return perf_counter() - self._slice < self._budget
-
-    def inline(self) -> bool:
-        """Whether a request may render in the network callback that read it (``serve``'s short way):
-        nothing waits its turn, and this loop iteration has rendered for less than the budget. Only
-        rendering counts: the reading and writing around it happen in that callback either way."""
-        if self._waiting:
-            return False
-        if self._slice is None:
-            self._slice = perf_counter()
-            self._schedule()
-            return True
-        return self._spent < self._budget
 
     def defer(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` (soon, in a later loop iteration) when it is its turn to render."""
@@ -263,7 +249,6 @@ class _Pacer:
 
     def rendered(self, seconds: float) -> None:
         self._cost += (seconds - self._cost) / 8
-        self._spent += seconds
 
     def _schedule(self) -> None:
         if not self._scheduled:
@@ -273,23 +258,19 @@ class _Pacer:
     def _next(self) -> None:
         self._scheduled = False
         self._slice = None
-        # This runs once per loop iteration, after the requests it woke last rendered: they count.
-        self._spent, self._woken = self._woken, 0.0
         if not self._waiting:
             return
         self._slice = perf_counter()
         # Wake as many as fit the budget: they render in the next iteration, then this runs again.
         room = max(1, int(self._budget / max(self._cost, 1e-6)))
-        woken = 0
-        while woken < room and self._waiting:
+        while room and self._waiting:
             waiter = self._waiting.popleft()
             if not isinstance(waiter, asyncio.Future):
                 self._loop.call_soon(waiter)
-                woken += 1
+                room -= 1
             elif not waiter.done():  # a cancelled request gave up its turn
                 waiter.set_result(None)
-                woken += 1
-        self._woken = woken * self._cost
+                room -= 1
         self._schedule()
 
 

@@ -2,21 +2,23 @@
 
 uvicorn serves each request as an ASGI task: it builds the scope, a request-response cycle, an
 event and a task; the app reads the body through ``receive`` and writes the answer in two ``send``
-messages, which h11 turns into two writes, validating every header on the way. For a fake whose
-usual answer is ready the moment the request is in, that machinery costs more than the fake's own
-work. Here, when h11 (the same parser) has the whole request in one go, the protocol asks the app to
-render it at once (:meth:`FakeOpenAIApp.render`, the same code the ASGI path runs) and writes the
-answer with h11 in one write: the same status line, headers (uvicorn's ``date`` first, as it sends
-it) and body bytes, the same keep-alive and ``connection: close`` handling.
+messages, which h11 turns into two writes, checking every header on the way. For a fake whose usual
+answer is ready the moment the request is in, that machinery costs more than the fake's own work.
+Here, once h11 (the same parser) has the whole request, the protocol asks the app to render it at
+once (:meth:`FakeOpenAIApp.prepare` and :meth:`~FakeOpenAIApp.render`, the code the ASGI path runs)
+and writes the answer with h11 in one write: the same status line, headers (uvicorn's ``date``
+first, as it sends it) and body bytes, the same keep-alive and ``connection: close`` handling. A
+request whose body comes in later packets is held until it is whole (under the request deadline);
+in a burst, one over the pacer's budget for this loop iteration waits its turn as a callback.
 
-Everything else goes uvicorn's way, untouched: a request still arriving, the control API, a client
-waiting for ``100 Continue``, an upgrade, a body over the size limit, a burst the pacer spreads over
-loop iterations, and any answer with a delay, a stream with timed events, a scripted drop or a
-cassette forward. A request the core has already answered is handed to uvicorn's cycle as usual,
-with its answer under :data:`RENDERED` in the scope, so the app only writes it (and an exception
-the core raised is raised in that task, where uvicorn logs it and answers 500, as before).
+Everything else goes uvicorn's way, untouched: the control API, ``HEAD``, a client waiting for
+``100 Continue``, an upgrade, a body over the size limit or too large to hold, the access log, and
+any answer with a delay, a stream with timed events, a scripted drop or a cassette forward. A
+request the core has already answered is handed to uvicorn's cycle as usual (the events taken from
+h11 given back by :class:`_Replay`), with its answer under :data:`RENDERED` in the scope, so the app
+only writes it (and an exception the core raised is raised in that task, where uvicorn logs it and
+answers 500, as before).
 """
-
 from __future__ import annotations
 
 import asyncio
@@ -38,8 +40,8 @@ __all__ = ["Direct"]
 _CLOSE = (b"connection", b"close")
 _HEAD = b"HEAD"
 _LENGTH = b"content-length"
-#: Response header pairs h11 has accepted, so each is validated once (cleared when it grows large:
-#: ``x-request-id`` and ``date`` values change all the time).
+#: Response header pairs checked (as h11 would), so each distinct one is checked once (cleared when it
+#: grows large: ``x-request-id`` and ``date`` values change all the time).
 _VALID: dict[tuple[bytes, bytes], tuple[bytes, bytes, bytes]] = {}
 _VALID_MAX = 4096
 _FRAMING = (_LENGTH, b"transfer-encoding")
@@ -201,7 +203,7 @@ class Direct:
                 return self._uvicorn(taken)
         self._taking = None
         self.request_whole()
-        if not self.app.pacer(self.loop).inline():
+        if not self.app.pacer(self.loop).free():
             return self._park(taken)  # a burst: the request waits for its turn, first come first served
         begun = perf_counter()
         more = self._serve(taken)
