@@ -232,13 +232,19 @@ def _check_body() -> _Checker:
     return _checker
 
 
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
+
+
 def error_response(state: State, error: APIError) -> Response:
     """The OpenAI-shaped answer for an error."""
     headers = state.headers(JSON)
     if error.headers:  # a scripted header replaces the default of the same name, never doubles it
-        overridden = {name.lower() for name in error.headers}
+        # The body's framing is the transport's or the server's to write: a scripted
+        # ``content-length`` would contradict it (uvicorn refused the answer with a 500).
+        scripted = [(name, value) for name, value in error.headers.items() if name.lower() not in _FRAMING]
+        overridden = {name.lower() for name, _ in scripted}
         headers = [(name, value) for name, value in headers if name not in overridden]
-        headers.extend(error.headers.items())
+        headers.extend(scripted)
     return Response(error.status, headers, dumps(error.body()))
 
 

@@ -1227,3 +1227,21 @@ async def test_pacer_spreads_a_burst_over_loop_iterations_first_come_first_serve
     assert len(per_iteration) >= 6, per_iteration  # 12 ms of rendering in slices of about 1 ms
     assert max(per_iteration) <= 4, per_iteration
     assert pacer.free()  # the burst is over: the next request renders at once
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_scripted_framing_headers_never_break_the_answer(server: Served, is_async: bool) -> None:
+    """A failure scripted with ``content-length`` / ``transfer-encoding`` headers: the server frames the
+    body itself (uvicorn used to refuse the contradiction with a 500), the other headers pass."""
+    server.fake.fail(429, headers={"Content-Length": "3", "transfer-encoding": "chunked", "retry-after": "7"})
+    client = sdk(server, is_async)
+    try:
+        with pytest.raises(openai.RateLimitError) as caught:
+            await call(client, client.chat.completions.create, **CHAT)
+    finally:
+        await close(client)
+    response = caught.value.response
+    assert response.headers["retry-after"] == "7"
+    assert response.headers["content-length"] == str(len(response.content))
+    assert "transfer-encoding" not in response.headers
+    assert caught.value.status_code == 429
