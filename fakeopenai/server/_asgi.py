@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from contextvars import ContextVar
 from time import perf_counter
 from typing import Any
@@ -26,7 +26,7 @@ from .. import _core
 from .._errors import APIError
 from .._fake import FakeOpenAI
 from .._scenario import Step, apply
-from .._wire import Forward, Request, Response, coalesce, dumps
+from .._wire import Forward, Headers, Request, Response, coalesce, dumps
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -78,39 +78,6 @@ class ConnectionDropped(Exception):
     The server closes the connection mid-body, so the client sees an incomplete chunked read. Served
     by ``python -m fakeopenai serve``, these are not logged as errors.
     """
-
-
-class Headers(Mapping[str, str]):
-    """Request headers from an ASGI scope, looked up case-insensitively (repeated ones joined by ``,``)."""
-
-    __slots__ = ("_map", "_raw")
-
-    def __init__(self, raw: Sequence[tuple[bytes, bytes]]) -> None:
-        self._raw = raw
-        self._map: dict[str, str] | None = None
-
-    def _dict(self) -> dict[str, str]:
-        found = self._map
-        if found is None:
-            found = {}
-            for name, value in self._raw:
-                key = name.decode("latin-1").lower()
-                text = value.decode("latin-1")
-                found[key] = f"{found[key]}, {text}" if key in found else text
-            self._map = found
-        return found
-
-    def __getitem__(self, key: str) -> str:
-        return self._dict()[key.lower()]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._dict())
-
-    def __len__(self) -> int:
-        return len(self._dict())
-
-    def __repr__(self) -> str:
-        return f"Headers({self._dict()!r})"
 
 
 def _query(raw: bytes) -> Mapping[str, str]:
