@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
@@ -78,6 +79,10 @@ def enc(value: Any) -> str:
     return dumps(value).decode()
 
 
+#: A ``str`` as JSON text, exactly as :func:`enc` gives it (``ensure_ascii=False``), in one C call.
+quote = json.encoder.encode_basestring
+
+
 def pieces_for(reply: Reply, text: str | None, limit: int) -> tuple[list[str], bool]:
     """The tokens a reply's text streams as (``reply.chunks`` when set), cut to ``limit`` (0: none).
 
@@ -122,7 +127,8 @@ def json_response(state: State, reply: Reply, payload: Any, duration: float) -> 
     if has_faults(reply):
         stall, then = non_streamed_faults(reply)
         duration += stall
-    return Response(200, state.headers(JSON, duration * 1000), dumps(payload), delay=duration, then=then)
+    body = payload if type(payload) is bytes else dumps(payload)  # bytes: rendered already
+    return Response(200, state.headers(JSON, duration * 1000), body, delay=duration, then=then)
 
 
 def query_int(request: Request, key: str) -> int | None:

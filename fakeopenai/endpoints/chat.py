@@ -8,6 +8,7 @@ then ``data: [DONE]``. Every chunk carries ``obfuscation`` unless the client tur
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from .._wire import Event, Request, Response
 from ._common import OBFUSCATION as _OBFUSCATION
 from ._common import enc as _enc
 from ._common import json_object, json_response, pieces_for, stream_response
+from ._common import quote as _quote
 from ._common import token_logprob as _token_logprob
 from .chat_store import keep
 
@@ -163,55 +165,73 @@ def create(state: State, request: Request) -> Response:
     )
     duration = reply.ttft + reply.token_delay * max(0, max(tokens) - 1)
     top = body.get("top_logprobs") or 0 if body.get("logprobs") else None
+    stream = body.get("stream") is True
+    completion = _completion(choices, identity, usage, top) if not stream or body.get("store") is True else b""
     if body.get("store") is True:  # kept as the full chat.completion, streamed or not
-        keep(state, body, _completion(choices, identity, usage, top))
-    if body.get("stream") is True:
+        keep(state, body, json.loads(completion))
+    if stream:
         options = body.get("stream_options") or {}
         events = _stream(choices, identity, usage, reply, options, top)
         return stream_response(state, reply, events)
-    payload = _completion(choices, identity, usage, top)
-    return json_response(state, reply, payload, duration)
+    return json_response(state, reply, completion, duration)
 
 
 def _completion(
     choices: list[_Choice], identity: tuple[str, int, str, str], usage: Usage, top: int | None
-) -> dict[str, Any]:
+) -> bytes:
+    """The ``chat.completion`` body, built as text like the stream's events (a third of the time
+    ``json`` takes to encode the same object: it is most of the rendering of a short answer)."""
     completion_id, created, model, fingerprint = identity
     rendered = []
     for choice in choices:
-        message: dict[str, Any] = {
-            "role": "assistant",
-            "content": choice.text,
-            "refusal": choice.refusal,
-            "annotations": [],
-        }
-        if choice.calls:
-            message["tool_calls"] = [
-                {
-                    "id": call_id,
-                    "type": "function",
-                    "function": {"name": call.name, "arguments": "".join(pieces)},
-                }
-                for call_id, call, pieces in choice.calls
-            ]
-        rendered.append(
-            {
-                "index": choice.index,
-                "message": message,
-                "logprobs": _logprobs(choice.pieces, top) if top is not None else None,
-                "finish_reason": choice.finish_reason,
-            }
+        message = (
+            '{"role":"assistant","content":'
+            + _enc(choice.text)
+            + ',"refusal":'
+            + _enc(choice.refusal)
+            + ',"annotations":[]'
         )
-    return {
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": created,
-        "model": model,
-        "choices": rendered,
-        "usage": usage.chat(),
-        "service_tier": "default",
-        "system_fingerprint": fingerprint,
-    }
+        if choice.calls:
+            message += (
+                ',"tool_calls":['
+                + ",".join(
+                    '{"id":'
+                    + _quote(call_id)
+                    + ',"type":"function","function":{"name":'
+                    + _quote(call.name)
+                    + ',"arguments":'
+                    + _quote("".join(pieces))
+                    + "}}"
+                    for call_id, call, pieces in choice.calls
+                )
+                + "]"
+            )
+        rendered.append(
+            '{"index":'
+            + str(choice.index)
+            + ',"message":'
+            + message
+            + '},"logprobs":'
+            + (_enc(_logprobs(choice.pieces, top)) if top is not None else "null")
+            + ',"finish_reason":'
+            + _quote(choice.finish_reason)
+            + "}"
+        )
+    return (
+        '{"id":'
+        + _quote(completion_id)
+        + ',"object":"chat.completion","created":'
+        + str(created)
+        + ',"model":'
+        + _quote(model)
+        + ',"choices":['
+        + ",".join(rendered)
+        + '],"usage":'
+        + _enc(usage.chat())
+        + ',"service_tier":"default","system_fingerprint":'
+        + _quote(fingerprint)
+        + "}"
+    ).encode()
 
 
 def _stream(
