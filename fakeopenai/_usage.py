@@ -26,20 +26,16 @@ class Usage:
     def total(self) -> int:
         return self.prompt + self.completion
 
-    def chat(self) -> dict[str, Any]:
-        """The chat-completions / legacy-completions ``usage`` object."""
-        return {
-            "prompt_tokens": self.prompt,
-            "completion_tokens": self.completion,
-            "total_tokens": self.total,
-            "prompt_tokens_details": {"cached_tokens": self.cached, "audio_tokens": 0},
-            "completion_tokens_details": {
-                "reasoning_tokens": self.reasoning,
-                "audio_tokens": 0,
-                "accepted_prediction_tokens": 0,
-                "rejected_prediction_tokens": 0,
-            },
-        }
+    def chat(self) -> str:
+        """The chat-completions / legacy-completions ``usage`` object, as JSON text."""
+        return (
+            '{"prompt_tokens":' + str(self.prompt)
+            + ',"completion_tokens":' + str(self.completion)
+            + ',"total_tokens":' + str(self.total)
+            + ',"prompt_tokens_details":{"cached_tokens":' + str(self.cached)
+            + ',"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":' + str(self.reasoning)
+            + ',"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}'
+        )  # fmt: skip
 
     def responses(self) -> dict[str, Any]:
         """The Responses API ``usage`` object."""

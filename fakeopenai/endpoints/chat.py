@@ -186,9 +186,9 @@ def _completion(
     for choice in choices:
         message = (
             '{"role":"assistant","content":'
-            + _enc(choice.text)
+            + _text_or_null(choice.text)
             + ',"refusal":'
-            + _enc(choice.refusal)
+            + _text_or_null(choice.refusal)
             + ',"annotations":[]'
         )
         if choice.calls:
@@ -227,11 +227,15 @@ def _completion(
         + ',"choices":['
         + ",".join(rendered)
         + '],"usage":'
-        + _enc(usage.chat())
+        + usage.chat()
         + ',"service_tier":"default","system_fingerprint":'
         + _quote(fingerprint)
         + "}"
     ).encode()
+
+
+def _text_or_null(text: str | None) -> str:
+    return "null" if text is None else _quote(text)
 
 
 def _stream(
@@ -345,7 +349,7 @@ def _stream(
             )
         )
     if include_usage:
-        usage_chunk = head + '],"usage":' + _enc(usage.chat())
+        usage_chunk = head + '],"usage":' + usage.chat()
         counter += 1
         obfuscation = _OBFUSCATION[counter % 16] if obfuscate else ""
         events.append(Event(0.0, (usage_chunk + obfuscation + "}\n\n").encode()))
