@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,8 @@ import fakeopenai
 from fakeopenai import FakeOpenAI, Request
 from fakeopenai._wire import MAX_DEPTH, dumps
 from fakeopenai.server._control import request_json
+
+from .test_server import Cli
 
 ROOT = Path(__file__).resolve().parents[1]
 HI = [{"role": "user", "content": "Hi"}]
@@ -270,39 +270,19 @@ def test_fuzzed_bodies_never_break_the_fake(case: tuple[str, bytes]) -> None:
 # -- over a real server ----------------------------------------------------------------------------
 
 
-class Serve:
-    """``python -m fakeopenai serve --port 0`` with short timeouts, in a subprocess."""
+class Serve(Cli):
+    """``python -m fakeopenai serve --port 0`` with short timeouts, in a subprocess, and a client for it."""
 
     def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "fakeopenai", "serve", "--port", "0", *args],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/v1", line)
-        if found is None:
-            self.stop()
-            raise AssertionError(f"no URL printed: {line!r}")
-        self.port = int(found.group(1))
-        self.base = f"http://127.0.0.1:{self.port}"
+        super().__init__(*args)
+        self.port = int(self.base.rsplit(":", 1)[1])
         # No pooled connections: the server closes idle ones after half a second here.
         self.http = httpx.Client(base_url=self.base, timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
 
-    def stop(self) -> str:
+    def stop(self) -> tuple[int, str, str]:
         if hasattr(self, "http"):
             self.http.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            _, err = self.process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, err = self.process.communicate()
-        return err
+        return super().stop()
 
     def healthy(self) -> list[dict[str, Any]]:
         """Assert an ordinary request succeeds and the request log reads; the log."""
@@ -319,7 +299,7 @@ class Serve:
 def serve() -> Iterator[Serve]:
     running = Serve("--request-timeout", "0.5", "--keep-alive-timeout", "0.5")
     yield running
-    err = running.stop()
+    _, _, err = running.stop()
     assert "Traceback" not in err and "Exception in ASGI application" not in err, err
 
 
