@@ -14,13 +14,12 @@ measured in the same process as the fake, so each ratio stands on its own.
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 import openai
+from inprocess import floor_client, per_call  # this folder: the floor and the timing, as there
 
 import fakeopenai
 
@@ -57,9 +56,9 @@ CASES: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
 }
 
 
-def contenders(text: str, call: Callable[[Any], Any], stream: bool) -> dict[str, Callable[[], None]]:
+def contenders(text: str, call: Callable[[Any], Any], stream: bool) -> dict[str, tuple[Callable[[], None], Any]]:
+    """(run one call, what to do after a round) for the floor and the fake."""
     flavour = fakeopenai.default_flavour()
-    module = __import__(flavour)
     fake = fakeopenai.FakeOpenAI(seed=0)
     fake.on().reply(text)
     client = openai.OpenAI(api_key="sk", max_retries=0, http_client=fake.client(flavour))  # type: ignore[arg-type]
@@ -68,41 +67,17 @@ def contenders(text: str, call: Callable[[Any], Any], stream: bool) -> dict[str,
     assert response is not None
     assert response.status == 200, response
     body = b"".join(e.data for e in response.events) if response.events is not None else response.body
-    headers = list(response.headers)
-    floor = openai.OpenAI(
-        api_key="sk",
-        max_retries=0,
-        http_client=module.Client(  # type: ignore[arg-type]
-            transport=module.MockTransport(lambda request: module.Response(200, headers=headers, content=body))
-        ),
-    )
-
-    def run_fake() -> None:
-        consume(call(client), stream)
-
-    def run_floor() -> None:
-        consume(call(floor), stream)
-
-    run_fake.after = fake.requests.clear  # type: ignore[attr-defined]
-    return {"floor": run_floor, "fakeopenai": run_fake}
+    floor = floor_client(flavour, body, list(response.headers))
+    return {
+        "floor": (lambda: consume(call(floor), stream), None),
+        "fakeopenai": (lambda: consume(call(client), stream), fake.requests.clear),
+    }
 
 
 def consume(result: Any, stream: bool) -> None:
     if stream:
         for _ in result:
             pass
-
-
-def per_call(run: Callable[[], None], calls: int) -> float:
-    gc.collect()
-    start = time.perf_counter()
-    for _ in range(calls):
-        run()
-    elapsed = time.perf_counter() - start
-    after = getattr(run, "after", None)
-    if after is not None:
-        after()
-    return elapsed / calls
 
 
 def main() -> int:
@@ -115,12 +90,12 @@ def main() -> int:
     for name, (text, call, stream) in CASES.items():
         runs = contenders(text, call, stream)
         calls = max(1, options.calls // 5) if stream else options.calls
-        for run in runs.values():  # warm up
-            per_call(run, max(3, calls // 5))
+        for run, after in runs.values():  # warm up
+            per_call(run, max(3, calls // 5), after)
         best = dict.fromkeys(runs, float("inf"))
         for _ in range(options.rounds):
-            for who, run in runs.items():
-                best[who] = min(best[who], per_call(run, calls))
+            for who, (run, after) in runs.items():
+                best[who] = min(best[who], per_call(run, calls, after))
         floor, fake = best["floor"] * 1e6, best["fakeopenai"] * 1e6
         print(f"{name:42}{floor:10.1f}{fake:10.1f}{fake / floor:7.3f}x")
     return 0

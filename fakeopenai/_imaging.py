@@ -95,12 +95,13 @@ def _deflate_bands(bands: list[tuple[bytes, int]]) -> bytes:
     out = [b"\x78\x01"]  # zlib header: deflate, 32 KiB window, fastest level
     checksum = 1
     for band in bands:
+        data = band[0] * band[1]
         deflated = done.get(band)
         if deflated is None:
             compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
-            deflated = done[band] = compressor.compress(band[0] * band[1]) + compressor.flush(zlib.Z_FULL_FLUSH)
+            deflated = done[band] = compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
         out.append(deflated)
-        checksum = zlib.adler32(band[0] * band[1], checksum)
+        checksum = zlib.adler32(data, checksum)
     out.append(zlib.compressobj(1, zlib.DEFLATED, -15).flush())  # the empty final block
     out.append(struct.pack(">I", checksum))
     return b"".join(out)
