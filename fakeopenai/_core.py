@@ -222,8 +222,8 @@ _checker: _Checker | None = None
 
 
 def _check_body() -> _Checker:
-    """The SDK-type validator, imported on first use (it loads pydantic adapters; a lazy import
-    statement on every request would cost more than the check itself)."""
+    """The SDK-type validator, imported on first use (it loads pydantic-core and the SDK's param
+    types; a lazy import statement on every request would cost more than the check itself)."""
     global _checker
     if _checker is None:
         from ._sdk_validation import check_body

@@ -477,8 +477,8 @@ _cache: dict[tuple[str, bool], _Validator | None] = {}
 def _validator(endpoint: str, lenient: bool = False, params: Any = None) -> _Validator | None:
     """The validator for ``endpoint`` (a route's path template), built on first use and kept.
 
-    The lenient one is built only when a body outside the SDK's types first arrives (half a second
-    for all five): ``serve`` warms up the strict ones only, so its workers are ready sooner.
+    The lenient one is built only when a body outside the SDK's types first arrives: ``serve``
+    prepares the strict ones only (:func:`prepare`), so it is ready sooner.
     """
     key = (endpoint, lenient)
     if key in _cache:
