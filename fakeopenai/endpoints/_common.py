@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, Literal
 
 from .._errors import bad_request, invalid_json
@@ -27,6 +28,7 @@ __all__ = [
     "page",
     "pieces_for",
     "query_int",
+    "timed",
     "token_logprob",
 ]
 
@@ -81,6 +83,13 @@ def enc(value: Any) -> str:
 
 #: A ``str`` as JSON text, exactly as :func:`enc` gives it (``ensure_ascii=False``), in one C call.
 quote = json.encoder.encode_basestring
+
+_event = partial(tuple.__new__, Event)  # Event(delay, data) from a pair, in one C call
+
+
+def timed(delays: Iterable[float], datas: Iterable[bytes]) -> list[Event]:
+    """Events from their delays and bytes, paired in order (a stream's hundreds of tokens at C speed)."""
+    return list(map(_event, zip(delays, datas, strict=True)))
 
 
 def pieces_for(reply: Reply, text: str | None, limit: int) -> tuple[list[str], bool]:

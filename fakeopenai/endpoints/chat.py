@@ -33,7 +33,7 @@ from .._validation import (
 from .._wire import Event, Request, Response
 from ._common import OBFUSCATION as _OBFUSCATION
 from ._common import enc as _enc
-from ._common import json_object, json_response, pieces_for, stream_response
+from ._common import json_object, json_response, pieces_for, stream_response, timed
 from ._common import quote as _quote
 from ._common import token_logprob as _token_logprob
 from .chat_store import keep
@@ -249,112 +249,103 @@ def _stream(
     completion_id, created, model, fingerprint = identity
     head = (
         'data: {"id":'
-        + _enc(completion_id)
+        + _quote(completion_id)
         + ',"object":"chat.completion.chunk","created":'
         + str(created)
         + ',"model":'
-        + _enc(model)
+        + _quote(model)
         + ',"service_tier":"default","system_fingerprint":'
-        + _enc(fingerprint)
+        + _quote(fingerprint)
         + ',"choices":['
     )
     include_usage = options.get("include_usage") is True
     obfuscate = options.get("include_obfuscation") is not False
     tail = "]" + (',"usage":null' if include_usage else "")
-    counter = 0
+    # What closes a chunk, by the chunk's place in the stream (the obfuscation cycles).
+    ends = [tail + (obfuscation if obfuscate else "") + "}\n\n" for obfuscation in _OBFUSCATION]
+    closing = [',"finish_reason":null}' + end for end in ends]
 
-    def chunk(choices_json: str) -> bytes:
-        nonlocal counter
-        counter += 1
-        obfuscation = _OBFUSCATION[counter % 16] if obfuscate else ""
-        return (head + choices_json + tail + obfuscation + "}\n\n").encode()
-
-    # Each choice becomes a list of (delta json, logprobs json, is_token) steps.
-    per_choice: list[list[tuple[str, str]]] = []
+    # Each choice becomes a list of '{"index":..,"delta":..,"logprobs":..' texts, one per chunk.
+    per_choice: list[list[str]] = []
     for choice in choices:
-        steps: list[tuple[str, str]] = []
+        opening = '{"index":' + str(choice.index) + ',"delta":'
+        steps: list[str] = []
         first_call = choice.calls[0] if choice.calls and not choice.pieces else None
         if choice.refusal_pieces:
-            steps.append(('{"role":"assistant","content":null,"refusal":""}', "null"))
-            steps.extend(('{"refusal":' + _enc(piece) + "}", "null") for piece in choice.refusal_pieces)
+            steps.append(opening + '{"role":"assistant","content":null,"refusal":""},"logprobs":null')
+            steps.extend(
+                [opening + '{"refusal":' + _quote(piece) + '},"logprobs":null' for piece in choice.refusal_pieces]
+            )
         elif first_call is not None:
             steps.append(
-                (
-                    '{"role":"assistant","content":null,"tool_calls":['
-                    + _call_head(0, first_call)
-                    + '],"refusal":null}',
-                    "null",
-                )
+                opening
+                + '{"role":"assistant","content":null,"tool_calls":['
+                + _call_head(0, first_call)
+                + '],"refusal":null},"logprobs":null'
             )
         else:
-            steps.append(('{"role":"assistant","content":"","refusal":null}', "null"))
-            for piece in choice.pieces:
-                logprobs = (
-                    '{"content":[' + _enc(_token_logprob(piece, top)) + '],"refusal":null}'
-                    if top is not None
-                    else "null"
+            steps.append(opening + '{"role":"assistant","content":"","refusal":null},"logprobs":null')
+            if top is None:
+                content = opening + '{"content":'
+                steps.extend([content + _quote(piece) + '},"logprobs":null' for piece in choice.pieces])
+            else:
+                steps.extend(
+                    [
+                        opening
+                        + '{"content":'
+                        + _quote(piece)
+                        + '},"logprobs":{"content":['
+                        + _enc(_token_logprob(piece, top))
+                        + '],"refusal":null}'
+                        for piece in choice.pieces
+                    ]
                 )
-                steps.append(('{"content":' + _enc(piece) + "}", logprobs))
         for position, call in enumerate(choice.calls):
             if call is not first_call:
-                steps.append(('{"tool_calls":[' + _call_head(position, call) + "]}", "null"))
-            steps.extend(
-                (
-                    '{"tool_calls":[{"index":'
-                    + str(position)
-                    + ',"function":{"arguments":'
-                    + _enc(piece)
-                    + "}}]}",
-                    "null",
-                )
-                for piece in call[2]
-            )
+                steps.append(opening + '{"tool_calls":[' + _call_head(position, call) + ']},"logprobs":null')
+            arguments = opening + '{"tool_calls":[{"index":' + str(position) + ',"function":{"arguments":'
+            steps.extend([arguments + _quote(piece) + '}}]},"logprobs":null' for piece in call[2]])
         per_choice.append(steps)
 
-    events: list[Event] = []
-    rounds = max(len(steps) for steps in per_choice)
-    for step in range(rounds):
-        for index, steps in enumerate(per_choice):
-            if step >= len(steps):
-                continue
-            delta, logprobs = steps[step]
-            delay = 0.0
-            if index == 0:
-                delay = reply.ttft if step == 0 else reply.token_delay if step > 1 else 0.0
-            events.append(
-                Event(
-                    delay,
-                    chunk(
-                        '{"index":'
-                        + str(index)
-                        + ',"delta":'
-                        + delta
-                        + ',"logprobs":'
-                        + logprobs
-                        + ',"finish_reason":null}'
-                    ),
-                )
-            )
+    texts: list[str] = []
+    delays: list[float] = []
+    if len(per_choice) == 1:  # one choice: its chunks in order
+        texts = per_choice[0]
+        delays = [0.0] * len(texts)
+    else:  # several: round-robin, a chunk of each choice per step
+        for step in range(max(len(steps) for steps in per_choice)):
+            for steps in per_choice:
+                if step < len(steps):
+                    texts.append(steps[step])
+                    delays.append(0.0)
+    if reply.ttft or reply.token_delay:  # the first choice's chunks carry the waits
+        step = 0
+        for position, text in enumerate(texts):
+            if text.startswith('{"index":0,'):
+                delays[position] = reply.ttft if step == 0 else reply.token_delay if step > 1 else 0.0
+                step += 1
+    # An f-string builds each chunk in one allocation (a chain of + makes three): a third faster.
+    chunks = [f"{head}{text}{closing[(number + 1) % 16]}".encode() for number, text in enumerate(texts)]
     for choice in choices:
-        events.append(
-            Event(
-                0.0,
-                chunk(
-                    '{"index":'
-                    + str(choice.index)
-                    + ',"delta":{},"logprobs":null,"finish_reason":'
-                    + _enc(choice.finish_reason)
-                    + "}"
-                ),
-            )
+        chunks.append(
+            (
+                head
+                + '{"index":'
+                + str(choice.index)
+                + ',"delta":{},"logprobs":null,"finish_reason":'
+                + _quote(choice.finish_reason)
+                + "}"
+                + ends[(len(chunks) + 1) % 16]
+            ).encode()
         )
+        delays.append(0.0)
     if include_usage:
-        usage_chunk = head + '],"usage":' + usage.chat()
-        counter += 1
-        obfuscation = _OBFUSCATION[counter % 16] if obfuscate else ""
-        events.append(Event(0.0, (usage_chunk + obfuscation + "}\n\n").encode()))
-    events.append(Event(0.0, _DONE))
-    return events
+        obfuscation = _OBFUSCATION[(len(chunks) + 1) % 16] if obfuscate else ""
+        chunks.append((head + '],"usage":' + usage.chat() + obfuscation + "}\n\n").encode())
+        delays.append(0.0)
+    chunks.append(_DONE)
+    delays.append(0.0)
+    return timed(delays, chunks)
 
 
 def _call_head(position: int, call: tuple[str, ToolCall, list[str]]) -> str:
@@ -363,8 +354,8 @@ def _call_head(position: int, call: tuple[str, ToolCall, list[str]]) -> str:
         '{"index":'
         + str(position)
         + ',"id":'
-        + _enc(call_id)
+        + _quote(call_id)
         + ',"type":"function","function":{"name":'
-        + _enc(tool_call.name)
+        + _quote(tool_call.name)
         + ',"arguments":""}}'
     )

@@ -49,6 +49,7 @@ from ._common import (
     pieces_for,
     query_int,
     stream_response,
+    timed,
     token_logprob,
 )
 
@@ -563,6 +564,9 @@ def _error_event(message: str, position: int) -> bytes:
 # -- the event stream -------------------------------------------------------------------------
 
 
+_NO_PADDING = ("",) * 16
+
+
 @cache
 def _head(kind: str) -> str:
     """The bytes of an event up to its ``sequence_number`` value."""
@@ -582,14 +586,28 @@ def _stream(
         events.append(Event(delay, (_head(kind) + str(seq) + fields + "}\n\n").encode()))
         seq += 1
 
-    def delta(kind: str, head: str, piece: str, tail: str = "") -> None:
-        # The hot path (one event per token): one concatenation, one encode.
+    def deltas_of(kind: str, head: str, pieces: list[str], tails: str | list[str] = "") -> None:
+        # The hot path, one event per token: each built by one f-string, paired with its delay in C.
         nonlocal seq, deltas
-        padding = OBFUSCATION[seq % 16] if obfuscate else ""
-        data = _head(kind) + str(seq) + head + ',"delta":' + quote(piece) + tail + padding + "}\n\n"
-        events.append(Event(ttft if deltas == 0 else token_delay, data.encode()))
-        seq += 1
-        deltas += 1
+        prefix, middle = _head(kind), head + ',"delta":'
+        paddings = OBFUSCATION if obfuscate else _NO_PADDING
+        numbered = enumerate(pieces, seq)
+        if isinstance(tails, str):
+            datas = [
+                f"{prefix}{number}{middle}{quote(piece)}{tails}{paddings[number % 16]}}}\n\n".encode()
+                for number, piece in numbered
+            ]
+        else:
+            datas = [
+                f"{prefix}{number}{middle}{quote(piece)}{tail}{paddings[number % 16]}}}\n\n".encode()
+                for (number, piece), tail in zip(numbered, tails, strict=True)
+            ]
+        delays = [token_delay] * len(datas)
+        if deltas == 0 and delays:
+            delays[0] = ttft
+        events.extend(timed(delays, datas))
+        seq += len(datas)
+        deltas += len(datas)
 
     in_progress = enc({**final, **_PENDING})
     emit("response.created", ',"response":' + in_progress)
@@ -606,8 +624,7 @@ def _stream(
             head += ',"content_index":0'
             if part["type"] == "refusal":
                 emit("response.content_part.added", head + ',"part":{"type":"refusal","refusal":""}')
-                for piece in out.pieces:
-                    delta("response.refusal.delta", head, piece)
+                deltas_of("response.refusal.delta", head, out.pieces)
                 emit("response.refusal.done", head + ',"refusal":' + enc(part["refusal"]))
             else:
                 emit(
@@ -615,9 +632,8 @@ def _stream(
                     head + ',"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""}',
                 )
                 logprobs = [_event_logprob(entry) for entry in out.logprobs or ()]
-                for i, piece in enumerate(out.pieces):
-                    entry = "[" + enc(logprobs[i]) + "]" if logprobs else "[]"
-                    delta("response.output_text.delta", head, piece, ',"logprobs":' + entry)
+                tails = [',"logprobs":[' + enc(entry) + "]" for entry in logprobs] if logprobs else ',"logprobs":[]'
+                deltas_of("response.output_text.delta", head, out.pieces, tails)
                 for i, annotation in enumerate(part["annotations"]):
                     emit(
                         "response.output_text.annotation.added",
@@ -633,8 +649,7 @@ def _stream(
                 "response.output_item.added",
                 position + ',"item":' + enc({**item, "status": "in_progress", "arguments": ""}),
             )
-            for piece in out.pieces:
-                delta("response.function_call_arguments.delta", head, piece)
+            deltas_of("response.function_call_arguments.delta", head, out.pieces)
             emit(
                 "response.function_call_arguments.done",
                 head + ',"name":' + enc(item["name"]) + ',"arguments":' + enc(item["arguments"]),
@@ -650,8 +665,7 @@ def _stream(
                 summary = item["summary"][0]
                 head += ',"summary_index":0'
                 emit("response.reasoning_summary_part.added", head + ',"part":{"type":"summary_text","text":""}')
-                for piece in out.pieces:
-                    delta("response.reasoning_summary_text.delta", head, piece)
+                deltas_of("response.reasoning_summary_text.delta", head, out.pieces)
                 emit("response.reasoning_summary_text.done", head + ',"text":' + enc(summary["text"]))
                 emit("response.reasoning_summary_part.done", head + ',"part":' + enc(summary))
         emit("response.output_item.done", position + ',"item":' + enc(item))
