@@ -481,8 +481,9 @@ def _validator(endpoint: str, lenient: bool = False, params: Any = None) -> _Val
     prepares the strict ones only (:func:`prepare`), so it is ready sooner.
     """
     key = (endpoint, lenient)
-    if key in _cache:
-        return _cache[key]
+    found = _cache.get(key, _cache)  # the cache itself: not built yet (None is a kept "no validator")
+    if found is not _cache:
+        return found  # type: ignore[return-value]
     with _lock:
         if key not in _cache:
             _cache[key] = _build(endpoint, lenient, params)

@@ -62,11 +62,18 @@ def _encoding(name: str) -> Any:
         return None
 
 
+_model_encodings: dict[str, Any] = {}
+
+
 def count_tokens(text: str, model: str = "") -> int:
     """Tokens in ``text`` for ``model``: exact with a cached tiktoken encoding, estimated otherwise."""
     if not text:
         return 0
-    encoding = _encoding(_encoding_name(model))
+    encoding = _model_encodings.get(model, _model_encodings)
+    if encoding is _model_encodings:  # not asked yet for this model
+        encoding = _encoding(_encoding_name(model))
+        if len(_model_encodings) < 1024:
+            _model_encodings[model] = encoding
     if encoding is not None:
         return len(encoding.encode(text, disallowed_special=()))
     return len(_PIECE.findall(text))

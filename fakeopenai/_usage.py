@@ -75,7 +75,9 @@ def count_messages(messages: Iterable[Any], model: str) -> int:
 
 def usage_for(reply: Reply, prompt: int, completion: int, reasoning: int = 0) -> Usage:
     """Counted usage with the reply's overrides applied (``reasoning`` is part of ``completion``)."""
-    override: Mapping[str, int] = reply.usage or {}
+    override: Mapping[str, int] | None = reply.usage
+    if not override:
+        return Usage(prompt, completion, 0, reasoning)
     prompt = override.get("prompt_tokens", override.get("input_tokens", prompt))
     completion = override.get("completion_tokens", override.get("output_tokens", completion))
     return Usage(

@@ -61,6 +61,18 @@ def describe(value: Any) -> str:
     return "an object"
 
 
+#: The exact types each kind takes, for the cheap test that settles nearly every value (a subclass
+#: goes on to ``isinstance``; ``bool``, a subclass of ``int``, is no integer).
+_EXACT: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "integer": frozenset({int}),
+    "number": frozenset({int, float}),
+    "boolean": frozenset({bool}),
+    "array": frozenset({list}),
+    "object": frozenset({dict}),
+}
+
+
 def _is(value: Any, kind: str) -> bool:
     python_type, _ = _KINDS[kind]
     if isinstance(value, bool) and kind in ("integer", "number"):
@@ -72,7 +84,7 @@ def check_type(value: Any, param: str, *kinds: str, nullable: bool = True) -> No
     """Raise the real API's ``invalid_type`` 400 unless ``value`` is one of ``kinds``."""
     if value is None and nullable:
         return
-    if any(_is(value, kind) for kind in kinds):
+    if type(value) in _EXACT[kinds[0]] or any(_is(value, kind) for kind in kinds):
         return
     names = [_KINDS[kind][1] for kind in kinds]
     expected = names[0] if len(names) == 1 else "one of " + " or ".join(names)
@@ -85,12 +97,14 @@ def check_type(value: Any, param: str, *kinds: str, nullable: bool = True) -> No
 
 def require(body: Mapping[str, Any], key: str, *kinds: str) -> Any:
     """The value of a required field, type-checked (``missing_required_parameter`` when absent)."""
-    if key not in body or body[key] is None:
+    value = body.get(key)
+    if value is None:
         raise bad_request(
             f"Missing required parameter: '{key}'.", param=key, code="missing_required_parameter"
         )
-    check_type(body[key], key, *kinds, nullable=False)
-    return body[key]
+    if type(value) not in _EXACT[kinds[0]]:
+        check_type(value, key, *kinds, nullable=False)
+    return value
 
 
 def check_range(value: Any, param: str, low: float | None, high: float | None, kind: str = "") -> None:
