@@ -15,7 +15,7 @@ from ._ratelimit import ManualClock, RateLimit
 from ._reply import Reply, ToolCall
 from ._requests import RequestLog
 from ._script import Match
-from ._wire import Event, Headers, Request, Response
+from ._wire import Event, Events, Headers, Request, Response
 
 if TYPE_CHECKING:
     from ._cassette import Cassette, CassetteMiss
@@ -32,6 +32,7 @@ __all__ = [
     "Cassette",
     "CassetteMiss",
     "Event",
+    "Events",
     "Failure",
     "FakeOpenAI",
     "Flavour",

@@ -135,6 +135,23 @@ async def test_stream_wire_format(api: Api) -> None:
     assert not any("obfuscation" in body or "usage" in body for body in bodies)
 
 
+async def test_recorded_stream_events_read_as_a_sequence(api: Api) -> None:
+    """A recorded stream's ``events`` (kept as two columns) reads, slices and compares as Events do."""
+    api.fake.reply("One two three", ttft=0.001)
+    chunks = await api.collect(await api("chat.completions.create", model="m", messages=HI, stream=True))
+    response = api.fake.requests.last.response
+    assert response is not None and response.events is not None
+    events = response.events
+    listed = list(events)
+    assert all(type(event) is fakeopenai.Event for event in listed)
+    assert len(events) == len(listed) == len(chunks) + 1  # every chunk, then [DONE]
+    assert events[0] == listed[0] and events[0].delay == 0.001 and events[-1].data == b"data: [DONE]\n\n"
+    assert events[1:] == listed[1:] and listed == events and events != listed[1:]
+    assert [delay for delay, _ in events] == [0.001] + [0.0] * (len(listed) - 1)
+    chunk = json.loads(events[1].data.removeprefix(b"data: "))
+    assert chunk["choices"][0]["delta"] == {"content": "One"}
+
+
 async def test_stream_tool_calls_in_pieces(api: Api) -> None:
     api.fake.reply(
         tool_calls=[ToolCall("get_weather", {"city": "Paris"}), ToolCall("get_time", {"zone": "CET"}, id="call_x")]

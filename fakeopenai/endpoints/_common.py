@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from .._errors import bad_request, invalid_json
@@ -28,7 +27,6 @@ __all__ = [
     "page",
     "pieces_for",
     "query_int",
-    "timed",
     "token_logprob",
 ]
 
@@ -84,12 +82,6 @@ def enc(value: Any) -> str:
 #: A ``str`` as JSON text, exactly as :func:`enc` gives it (``ensure_ascii=False``), in one C call.
 quote = json.encoder.encode_basestring
 
-_event = partial(tuple.__new__, Event)  # Event(delay, data) from a pair, in one C call
-
-
-def timed(delays: Iterable[float], datas: Iterable[bytes]) -> list[Event]:
-    """Events from their delays and bytes, paired in order (a stream's hundreds of tokens at C speed)."""
-    return list(map(_event, zip(delays, datas, strict=True)))
 
 
 def pieces_for(reply: Reply, text: str | None, limit: int) -> tuple[list[str], bool]:
@@ -121,7 +113,10 @@ def chat_error_event(message: str, position: int) -> bytes:
 
 
 def stream_response(
-    state: State, reply: Reply, events: list[Event], error_event: Callable[[str, int], bytes] = chat_error_event
+    state: State,
+    reply: Reply,
+    events: Sequence[Event],
+    error_event: Callable[[str, int], bytes] = chat_error_event,
 ) -> Response:
     """A 200 event stream for ``reply``, with the reply's faults applied."""
     then: Literal["close", "drop"] = "close"

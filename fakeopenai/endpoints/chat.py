@@ -30,10 +30,10 @@ from .._validation import (
     require,
     typed,
 )
-from .._wire import Event, Request, Response
+from .._wire import Events, Request, Response
 from ._common import OBFUSCATION as _OBFUSCATION
 from ._common import enc as _enc
-from ._common import json_object, json_response, pieces_for, stream_response, timed
+from ._common import json_object, json_response, pieces_for, stream_response
 from ._common import quote as _quote
 from ._common import token_logprob as _token_logprob
 from .chat_store import keep
@@ -245,7 +245,7 @@ def _stream(
     reply: Reply,
     options: dict[str, Any],
     top: int | None,
-) -> list[Event]:
+) -> Events:
     completion_id, created, model, fingerprint = identity
     head = (
         'data: {"id":'
@@ -345,7 +345,7 @@ def _stream(
         delays.append(0.0)
     chunks.append(_DONE)
     delays.append(0.0)
-    return timed(delays, chunks)
+    return Events(delays, chunks)
 
 
 def _call_head(position: int, call: tuple[str, ToolCall, list[str]]) -> str:

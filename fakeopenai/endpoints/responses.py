@@ -38,7 +38,7 @@ from .._validation import (
     require,
     typed,
 )
-from .._wire import Event, Request, Response, dumps, sse
+from .._wire import Events, Request, Response, dumps, sse
 from ._common import (
     OBFUSCATION,
     enc,
@@ -49,7 +49,6 @@ from ._common import (
     pieces_for,
     query_int,
     stream_response,
-    timed,
     token_logprob,
 )
 
@@ -575,39 +574,44 @@ def _head(kind: str) -> str:
 
 def _stream(
     final: dict[str, Any], outs: list[_Out], ttft: float, token_delay: float, obfuscate: bool
-) -> list[Event]:
+) -> Events:
     """Every event of a streamed response, in order, as ready bytes."""
-    events: list[Event] = []
+    delays: list[float] = []
+    datas: list[bytes] = []
     seq = 0
     deltas = 0
 
     def emit(kind: str, fields: str, delay: float = 0.0) -> None:
         nonlocal seq
-        events.append(Event(delay, (_head(kind) + str(seq) + fields + "}\n\n").encode()))
+        delays.append(delay)
+        datas.append((_head(kind) + str(seq) + fields + "}\n\n").encode())
         seq += 1
 
     def deltas_of(kind: str, head: str, pieces: list[str], tails: str | list[str] = "") -> None:
-        # The hot path, one event per token: each built by one f-string, paired with its delay in C.
+        # The hot path, one event per token: each built by one f-string.
         nonlocal seq, deltas
         prefix, middle = _head(kind), head + ',"delta":'
         paddings = OBFUSCATION if obfuscate else _NO_PADDING
         numbered = enumerate(pieces, seq)
         if isinstance(tails, str):
-            datas = [
-                f"{prefix}{number}{middle}{quote(piece)}{tails}{paddings[number % 16]}}}\n\n".encode()
-                for number, piece in numbered
-            ]
+            datas.extend(
+                [
+                    f"{prefix}{number}{middle}{quote(piece)}{tails}{paddings[number % 16]}}}\n\n".encode()
+                    for number, piece in numbered
+                ]
+            )
         else:
-            datas = [
-                f"{prefix}{number}{middle}{quote(piece)}{tail}{paddings[number % 16]}}}\n\n".encode()
-                for (number, piece), tail in zip(numbered, tails, strict=True)
-            ]
-        delays = [token_delay] * len(datas)
-        if deltas == 0 and delays:
-            delays[0] = ttft
-        events.extend(timed(delays, datas))
-        seq += len(datas)
-        deltas += len(datas)
+            datas.extend(
+                [
+                    f"{prefix}{number}{middle}{quote(piece)}{tail}{paddings[number % 16]}}}\n\n".encode()
+                    for (number, piece), tail in zip(numbered, tails, strict=True)
+                ]
+            )
+        if pieces:
+            delays.append(ttft if deltas == 0 else token_delay)
+            delays.extend([token_delay] * (len(pieces) - 1))
+        seq += len(pieces)
+        deltas += len(pieces)
 
     in_progress = enc({**final, **_PENDING})
     emit("response.created", ',"response":' + in_progress)
@@ -671,7 +675,7 @@ def _stream(
         emit("response.output_item.done", position + ',"item":' + enc(item))
     terminal = "response.incomplete" if final["status"] == "incomplete" else "response.completed"
     emit(terminal, ',"response":' + enc(final), ttft if deltas == 0 else 0.0)
-    return events
+    return Events(delays, datas)
 
 
 def _event_logprob(entry: dict[str, Any]) -> dict[str, Any]:
