@@ -29,6 +29,7 @@ __all__ = [
     "Request",
     "Response",
     "coalesce",
+    "columns",
     "dumps",
     "is_multipart",
     "parse_json",
@@ -446,17 +447,21 @@ class Response:
 _DELAY, _DATA = itemgetter(0), itemgetter(1)
 
 
+def columns(events: Iterable[Event]) -> tuple[list[float], list[bytes]]:
+    """The delays and the bytes of ``events`` (as kept, for :class:`Events`; else read once)."""
+    if type(events) is Events:
+        return events.delays, events.datas
+    listed = list(events)
+    return list(map(_DELAY, listed)), list(map(_DATA, listed))
+
+
 def coalesce(events: Iterable[Event]) -> list[Event]:
     """Merge each event that needs no wait into the one before it, as a network would.
 
     A zero-delay stream becomes a single chunk, so the fake costs no more per event than
     pre-built bytes do.
     """
-    if type(events) is Events:
-        delays, datas = events.delays, events.datas
-    else:
-        listed = list(events)
-        delays, datas = list(map(_DELAY, listed)), list(map(_DATA, listed))
+    delays, datas = columns(events)
     if not any(delays):  # no waits (the usual case): one chunk, joined in C
         return [Event(0.0, b"".join(datas))] if datas else []
     out: list[Event] = []

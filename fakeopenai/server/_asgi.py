@@ -26,7 +26,7 @@ from .. import _core
 from .._errors import APIError
 from .._fake import FakeOpenAI
 from .._scenario import Step, apply
-from .._wire import Forward, Headers, Request, Response, coalesce, dumps
+from .._wire import Forward, Headers, Request, Response, coalesce, columns, dumps
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -516,10 +516,10 @@ class FakeOpenAIApp:
         # whoever reads the request once the client has the byte sees it); a client gone, a drop or a
         # stall the client gives up on leave it False.
         response.read_to_end = False
-        if response.delay <= 0 and not any([event[0] for event in events]):
+        if response.delay <= 0 and not any(columns(events)[0]):
             # Nothing to wait for: the whole stream in one write, as a network would deliver it.
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
-            data = b"".join([event[1] for event in events])
+            data = b"".join(columns(events)[1])
             response.read_to_end = not drop
             await send({"type": "http.response.body", "body": data, "more_body": drop})
             if drop:

@@ -32,7 +32,7 @@ from urllib.parse import unquote
 import h11
 from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 
-from .._wire import Response
+from .._wire import Response, columns
 from ._asgi import RECEIVED, RENDERED, FakeOpenAIApp, _encoded
 
 __all__ = ["Direct"]
@@ -82,7 +82,7 @@ def _plain(response: Response) -> bool:
     if type(response) is not Response or response.delay > 0 or response.then != "close":
         return False
     events = response.events
-    return events is None or not any([event[0] for event in events])
+    return events is None or not any(columns(events)[0])
 
 
 class _Replay:
@@ -263,7 +263,7 @@ class Direct:
             body = response.body
             tail.append((_LENGTH, _LENGTH, b"%d" % len(body)))
         else:
-            body = b"".join([event[1] for event in events])
+            body = b"".join(columns(events)[1])
         if close and _CLOSE not in pairs:
             tail.append((_CLOSE[0], _CLOSE[0], _CLOSE[1]))
         headers = _checked(pairs, tail)
