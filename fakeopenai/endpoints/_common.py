@@ -83,7 +83,6 @@ def enc(value: Any) -> str:
 quote = json.encoder.encode_basestring
 
 
-
 def pieces_for(reply: Reply, text: str | None, limit: int) -> tuple[list[str], bool]:
     """The tokens a reply's text streams as (``reply.chunks`` when set), cut to ``limit`` (0: none).
 

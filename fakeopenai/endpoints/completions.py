@@ -12,7 +12,6 @@ choice with ``text: ""`` and the finish reason, the usage chunk (``choices: []``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from json.encoder import encode_basestring as quote
 from typing import Any
 
 from .._errors import bad_request
@@ -31,7 +30,7 @@ from .._validation import (
     typed,
 )
 from .._wire import Event, Request, Response
-from ._common import enc, json_object, json_response, pieces_for, stream_response, token_logprob
+from ._common import enc, json_object, json_response, pieces_for, quote, stream_response, token_logprob
 
 __all__ = ["create"]
 

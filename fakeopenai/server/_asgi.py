@@ -516,10 +516,11 @@ class FakeOpenAIApp:
         # whoever reads the request once the client has the byte sees it); a client gone, a drop or a
         # stall the client gives up on leave it False.
         response.read_to_end = False
-        if response.delay <= 0 and not any(columns(events)[0]):
+        delays, datas = columns(events)
+        if response.delay <= 0 and not any(delays):
             # Nothing to wait for: the whole stream in one write, as a network would deliver it.
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
-            data = b"".join(columns(events)[1])
+            data = b"".join(datas)
             response.read_to_end = not drop
             await send({"type": "http.response.body", "body": data, "more_body": drop})
             if drop:
